@@ -1,0 +1,59 @@
+"""The canonical request: what every client dialect decodes into and every upstream dialect encodes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from dragoman.canonical.content import Part
+
+Role = Literal["system", "developer", "user", "assistant", "tool"]
+"""``system``/``developer`` messages may appear anywhere (Anthropic and Responses allow them mid-conversation);
+``tool`` messages hold only :class:`ToolResultPart` parts."""
+
+
+@dataclass(slots=True)
+class Message:
+    role: Role
+    content: list[Part]
+    name: str | None = None
+
+
+@dataclass(slots=True)
+class Tool:
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+    cache_control: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class ToolChoice:
+    mode: Literal["auto", "none", "required", "tool"]
+    name: str | None = None
+
+
+@dataclass(slots=True)
+class Request:
+    """A dialect-neutral chat request.
+
+    ``untranslated`` lists the wire paths (e.g. ``"tools"`` or ``"messages[2].content[0].type"``) of things
+    the decoder understood but cannot express canonically yet. They travel untouched on the same-dialect
+    path; a cross-dialect route refuses the request with a 400 naming the first of them.
+    """
+
+    model: str
+    messages: list[Message]
+    stream: bool = False
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: list[str] = field(default_factory=list)
+    user: str | None = None
+    metadata: dict[str, str] | None = None
+    include_usage: bool = False
+    tools: list[Tool] = field(default_factory=list)
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    untranslated: list[str] = field(default_factory=list)

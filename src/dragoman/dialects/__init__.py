@@ -1,0 +1,1 @@
+"""Dialect codecs. Each subpackage converts one wire protocol to and from the canonical model."""
