@@ -1,0 +1,86 @@
+"""The ``dragoman`` command: ``serve``, ``check-config`` and ``--version``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+import uvicorn
+
+from dragoman import __version__
+from dragoman.config import Config, ConfigError, load_config
+from dragoman.server.app import build_app
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+
+
+def _load_or_exit(path: str | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        click.echo(f"dragoman: {error}", err=True)
+        sys.exit(2)
+
+
+def describe(config: Config) -> str:
+    """What dragoman understood from a config, in a few human-readable lines."""
+    if not config.models:
+        return "No models configured: every chat request will be answered with a 'no model is configured' error."
+    lines = [f"{len(config.models)} deployment(s):"]
+    for deployment in config.models:
+        key = "with api_key" if deployment.api_key else "no api_key"
+        lines.append(
+            f"  {deployment.name} -> {deployment.provider} {deployment.base_url} "
+            f"model={deployment.upstream_model} timeout={deployment.timeout:g}s ({key})"
+        )
+    if config.default_model:
+        lines.append(f"default_model: {config.default_model}")
+    lines.append(
+        f"server: keepalive_interval={config.server.keepalive_interval:g}s "
+        f"max_body_bytes={config.server.max_body_bytes}"
+    )
+    return "\n".join(lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dragoman")
+def main() -> None:
+    """dragoman: one server, one port, every LLM API dialect."""
+
+
+@main.command()
+@click.option("--config", "config_path", envvar="DRAGOMAN_CONFIG", type=click.Path(dir_okay=False),
+              help="YAML config file (or DRAGOMAN_CONFIG).")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to bind.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port to bind.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(config_path: str | None, host: str, port: int, log_level: str) -> None:
+    """Start the gateway."""
+    config = _load_or_exit(config_path)
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo(describe(config), err=True)
+    uvicorn.run(
+        build_app(config),
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        ws="none",  # WebSocket upgrades reach our routes as plain HTTP, so /v1/responses can answer 426
+        lifespan="on",
+        access_log=False,
+        log_level=log_level,
+        server_header=False,
+    )
+
+
+@main.command("check-config")
+@click.argument("path", type=click.Path(dir_okay=False))
+def check_config(path: str) -> None:
+    """Validate a config file and print what dragoman understood from it."""
+    config = _load_or_exit(path)
+    click.echo(f"{path}: OK")
+    click.echo(describe(config))
+

@@ -1,0 +1,149 @@
+"""The YAML config file: parsing, ``${ENV}`` interpolation and validation with messages that name the field.
+
+Shape (see README for every option)::
+
+    server: {keepalive_interval: 15, max_body_bytes: 33554432}
+    models:
+      - name: fast                 # the name clients send; several entries with one name form a pool
+        provider: openai           # openai | openai-responses | anthropic
+        base_url: http://127.0.0.1:9000/v1
+        api_key: ${UPSTREAM_KEY}
+        model: gpt-4o-mini         # upstream model id; defaults to name
+        timeout: 180
+    default_model: fast
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dragoman.dialects.base import DialectName
+
+ProviderName = Literal["openai", "openai-responses", "anthropic"]
+
+DIALECT_BY_PROVIDER: dict[ProviderName, DialectName] = {
+    "openai": "openai_chat",
+    "openai-responses": "openai_responses",
+    "anthropic": "anthropic_messages",
+}
+
+DEFAULT_TIMEOUT_SECONDS = 180.0
+DEFAULT_KEEPALIVE_SECONDS = 15.0
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; the message names the field and what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeploymentConfig(_Strict):
+    name: str = Field(min_length=1)
+    provider: ProviderName
+    base_url: str
+    api_key: str | None = None
+    model: str | None = None
+    timeout: float = Field(DEFAULT_TIMEOUT_SECONDS, gt=0)
+    max_tokens: int | None = Field(None, gt=0)
+    id: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def upstream_model(self) -> str:
+        return self.model or self.name
+
+    @property
+    def dialect(self) -> DialectName:
+        return DIALECT_BY_PROVIDER[self.provider]
+
+
+class ServerConfig(_Strict):
+    keepalive_interval: float = Field(DEFAULT_KEEPALIVE_SECONDS, gt=0)
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, gt=0)
+
+
+class Config(_Strict):
+    models: list[DeploymentConfig] = Field(default_factory=list)
+    default_model: str | None = None
+    server: ServerConfig = Field(default_factory=ServerConfig)
+
+    @model_validator(mode="after")
+    def _default_model_is_configured(self) -> Config:
+        names = {deployment.name for deployment in self.models}
+        if self.default_model is not None and self.default_model not in names:
+            raise ValueError(
+                f"default_model {self.default_model!r} is not one of the configured model names "
+                f"({', '.join(sorted(names)) or 'none'})"
+            )
+        return self
+
+
+def _interpolate(node: Any, path: str) -> Any:
+    if isinstance(node, str):
+        def replace(match: re.Match[str]) -> str:
+            variable, default = match.group(1), match.group(2)
+            value = os.environ.get(variable)
+            if value is None or (value == "" and default is not None):
+                if default is None:
+                    raise ConfigError(f"{path}: environment variable {variable} is not set (use ${{{variable}:-default}})")
+                return default
+            return value
+
+        return _ENV_PATTERN.sub(replace, node)
+    if isinstance(node, list):
+        return [_interpolate(item, f"{path}[{index}]") for index, item in enumerate(node)]
+    if isinstance(node, dict):
+        return {key: _interpolate(value, f"{path}.{key}" if path else str(key)) for key, value in node.items()}
+    return node
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "<config>"
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: not valid YAML: {error}") from error
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping (models:, default_model:, server:)")
+    try:
+        return Config.model_validate(_interpolate(raw, ""))
+    except ValidationError as error:
+        problems = [f"{_field_path(item['loc'])}: {item['msg']}" for item in error.errors()]
+        raise ConfigError(f"{source}: invalid config:\n  " + "\n  ".join(problems)) from error
+
+
+def load_config(path: str | os.PathLike[str] | None) -> Config:
+    """Load ``path``; ``None`` means no config at all (the server starts with no models)."""
+    if path is None:
+        return Config()
+    file = Path(path)
+    try:
+        text = file.read_text()
+    except OSError as error:
+        raise ConfigError(f"{file}: cannot read config: {error.strerror or error}") from error
+    return parse_config(text, str(file))

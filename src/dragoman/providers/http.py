@@ -1,0 +1,88 @@
+"""HTTP transport to upstreams: one pooled keep-alive aiohttp session shared by every deployment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+import aiohttp
+
+from dragoman.config import DeploymentConfig
+from dragoman.providers.errors import upstream_exceptions
+
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class UpstreamResponse:
+    """An open upstream answer: status and headers are known, the body is read by the caller."""
+
+    __slots__ = ("_response", "timeout", "where")
+
+    def __init__(self, response: aiohttp.ClientResponse, where: str, timeout: float) -> None:
+        self._response = response
+        self.where = where
+        self.timeout = timeout
+
+    @property
+    def status(self) -> int:
+        return self._response.status
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self._response.headers
+
+    def retry_after(self) -> float | None:
+        value = self._response.headers.get("retry-after")
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
+
+    async def read(self) -> bytes:
+        with upstream_exceptions(self.where, self.timeout):
+            return await self._response.read()
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        with upstream_exceptions(self.where, self.timeout):
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+
+    def close(self) -> None:
+        """Drop the connection (a half-read stream cannot go back to the pool)."""
+        self._response.close()
+
+    def release(self) -> None:
+        self._response.release()
+
+
+class UpstreamClient:
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=30)
+        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def post(
+        self, deployment: DeploymentConfig, path: str, body: bytes, headers: Mapping[str, str], *, stream: bool
+    ) -> UpstreamResponse:
+        """Send ``body``; returns once the status line and headers have arrived.
+
+        ``timeout`` bounds the wait for the answer; for streams it then bounds each gap between chunks.
+        """
+        assert self._session is not None, "UpstreamClient.start() was not awaited"
+        url = deployment.base_url + path
+        where = deployment.id or deployment.name
+        timeout = deployment.timeout
+        client_timeout = (
+            aiohttp.ClientTimeout(total=None, connect=CONNECT_TIMEOUT_SECONDS, sock_read=timeout)
+            if stream
+            else aiohttp.ClientTimeout(total=timeout, connect=CONNECT_TIMEOUT_SECONDS)
+        )
+        with upstream_exceptions(where, timeout):
+            response = await self._session.post(url, data=body, headers=headers, timeout=client_timeout)
+        return UpstreamResponse(response, where, timeout)

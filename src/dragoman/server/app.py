@@ -1,0 +1,101 @@
+"""The ASGI application: routes, and the dialect each path implies for its errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request as HTTPRequest
+from starlette.responses import Response
+from starlette.routing import Route
+
+from dragoman import __version__
+from dragoman.canonical.errors import GatewayError, InvalidRequest, NotFound
+from dragoman.config import Config
+from dragoman.dialects.base import Codec
+from dragoman.dialects.registry import CODECS
+from dragoman.providers.http import UpstreamClient
+from dragoman.server.count_tokens import count_tokens
+from dragoman.server.handler import Gateway
+from dragoman.server.models import ModelCatalog
+from dragoman.server.rendering import error_response, json_response
+
+Endpoint = Callable[[HTTPRequest], Awaitable[Response]]
+
+
+def dialect_for_path(path: str) -> Codec:
+    """The dialect a client calling ``path`` speaks, for rendering errors on unknown routes."""
+    if path.startswith(("/v1/messages", "/messages")) or path.startswith("/v1/complete"):
+        return CODECS["anthropic_messages"]
+    if path.startswith(("/v1/responses", "/responses")):
+        return CODECS["openai_responses"]
+    return CODECS["openai_chat"]
+
+
+def build_app(config: Config) -> Starlette:
+    upstreams = UpstreamClient()
+    gateway = Gateway(config, upstreams)
+    catalog = ModelCatalog(gateway.registry)
+
+    def chat_endpoint(codec: Codec) -> Endpoint:
+        async def endpoint(request: HTTPRequest) -> Response:
+            return await gateway.handle(request, codec)
+
+        return endpoint
+
+    async def root(request: HTTPRequest) -> Response:
+        return json_response({"name": "dragoman", "version": __version__, "status": "ok"})
+
+    async def healthz(request: HTTPRequest) -> Response:
+        return json_response({"status": "ok"})
+
+    async def responses_get(request: HTTPRequest) -> Response:
+        codec = CODECS["openai_responses"]
+        if request.headers.get("upgrade", "").lower() == "websocket":
+            # Codex CLI tries a WebSocket first; 426 makes it fall back to HTTP streaming at once.
+            error = GatewayError("WebSocket transport is not supported; use HTTP POST /v1/responses",
+                                 status=426, code="websocket_not_supported")
+            error.kind = "invalid_request"
+            return error_response(codec, error)
+        return error_response(codec, InvalidRequest("Use POST /v1/responses", status=405, code="method_not_allowed"))
+
+    async def tokens(request: HTTPRequest) -> Response:
+        return await count_tokens(gateway, request)
+
+    async def not_found(request: HTTPRequest, exc: Exception) -> Response:
+        codec = dialect_for_path(request.url.path)
+        status = getattr(exc, "status_code", 404)
+        if status == 405:
+            error: GatewayError = InvalidRequest(
+                f"Method {request.method} is not allowed on {request.url.path}", status=405, code="method_not_allowed"
+            )
+        else:
+            error = NotFound(f"Unknown route: {request.method} {request.url.path}", code="unknown_route")
+        return error_response(codec, error)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await upstreams.start()
+        try:
+            yield
+        finally:
+            await upstreams.close()
+
+    routes = [
+        Route("/", root, methods=["GET", "HEAD"]),
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/v1/chat/completions", chat_endpoint(CODECS["openai_chat"]), methods=["POST"]),
+        Route("/chat/completions", chat_endpoint(CODECS["openai_chat"]), methods=["POST"]),
+        Route("/v1/responses", chat_endpoint(CODECS["openai_responses"]), methods=["POST"]),
+        Route("/v1/responses", responses_get, methods=["GET"]),
+        Route("/v1/messages", chat_endpoint(CODECS["anthropic_messages"]), methods=["POST"]),
+        Route("/v1/messages/count_tokens", tokens, methods=["POST"]),
+        Route("/v1/models", catalog.list, methods=["GET"]),
+        Route("/models", catalog.list, methods=["GET"]),
+        Route("/v1/models/{model_id:path}", catalog.retrieve, methods=["GET"]),
+        Route("/models/{model_id:path}", catalog.retrieve, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
+    app.state.gateway = gateway
+    return app

@@ -1,0 +1,163 @@
+"""One chat request, from the client's bytes to the client's answer, in whichever dialects are involved."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from starlette.requests import Request as HTTPRequest
+from starlette.responses import Response, StreamingResponse
+
+from dragoman.canonical.errors import GatewayError, InternalError, InvalidRequest, UpstreamProtocolError
+from dragoman.canonical.request import Request
+from dragoman.config import Config, DeploymentConfig
+from dragoman.dialects.base import Codec
+from dragoman.dialects.registry import CODECS
+from dragoman.providers.http import UpstreamClient, UpstreamResponse
+from dragoman.routing.registry import ModelRegistry
+from dragoman.server.body import parse_json_object, read_body
+from dragoman.server.passthrough import PassthroughStream
+from dragoman.server.rendering import JSON, error_response, json_response
+from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, canonical_events
+
+log = logging.getLogger("dragoman.handler")
+
+EVENT_STREAM = "text/event-stream"
+# Client headers that change what an Anthropic upstream does; carried on the same-dialect path only.
+_ANTHROPIC_FORWARDED_HEADERS = ("anthropic-beta", "anthropic-version")
+
+
+class Gateway:
+    def __init__(self, config: Config, upstreams: UpstreamClient) -> None:
+        self.config = config
+        self.registry = ModelRegistry(config)
+        self.upstreams = upstreams
+
+    async def handle(self, http_request: HTTPRequest, client: Codec) -> Response:
+        try:
+            body = await read_body(http_request, self.config.server.max_body_bytes)
+            parsed = parse_json_object(body)
+            request = client.decode_request(parsed)
+            deployment = self.registry.resolve(request.model)
+            upstream = CODECS[deployment.dialect]
+            if upstream is client:
+                return await self._forward(http_request, client, parsed, request, deployment)
+            if request.untranslated:
+                raise _untranslatable(request, client, upstream)
+            return await self._translate(client, upstream, request, deployment)
+        except GatewayError as error:
+            return error_response(client, error)
+        except Exception:
+            log.exception("request failed inside dragoman")
+            return error_response(client, InternalError("dragoman failed to handle the request"))
+
+    async def _translate(
+        self, client: Codec, upstream: Codec, request: Request, deployment: DeploymentConfig
+    ) -> Response:
+        if request.max_tokens is None and deployment.max_tokens is not None:
+            request.max_tokens = deployment.max_tokens
+        payload = orjson.dumps(upstream.encode_request(request, deployment.upstream_model))
+        headers = upstream.upstream_headers(deployment.api_key)
+        answer = await self.upstreams.post(deployment, upstream.upstream_path, payload, headers, stream=request.stream)
+        await _raise_for_status(answer, upstream, stream=request.stream)
+        if not request.stream:
+            response = upstream.decode_response(await _read_json(answer))
+            return json_response(client.encode_response(response, request))
+        events = EventPump(canonical_events(answer, upstream.stream_decoder()))
+        stream = TranslatedStream(events, answer, request.model or deployment.name, self.config.server.keepalive_interval)
+        try:
+            await stream.peek()
+        except BaseException:
+            await events.aclose()
+            answer.close()
+            raise
+        return StreamingResponse(stream.body(client.stream_encoder(request)), media_type=EVENT_STREAM, headers=SSE_HEADERS)
+
+    async def _forward(
+        self,
+        http_request: HTTPRequest,
+        codec: Codec,
+        parsed: dict[str, Any],
+        request: Request,
+        deployment: DeploymentConfig,
+    ) -> Response:
+        parsed["model"] = deployment.upstream_model
+        hide_usage_chunk = False
+        if codec.name == "openai_chat" and request.stream and not request.include_usage:
+            options = parsed.get("stream_options")
+            parsed["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+            hide_usage_chunk = True
+        headers = codec.upstream_headers(deployment.api_key)
+        if codec.name == "anthropic_messages":
+            for name in _ANTHROPIC_FORWARDED_HEADERS:
+                value = http_request.headers.get(name)
+                if value:
+                    headers[name] = value
+        answer = await self.upstreams.post(
+            deployment, codec.upstream_path, orjson.dumps(parsed), headers, stream=request.stream
+        )
+        if 400 <= answer.status < 500:
+            # Already in the client's dialect: relayed verbatim, nothing re-shaped or lost.
+            body = await answer.read()
+            return Response(body, status_code=answer.status, media_type=answer.headers.get("content-type", JSON),
+                            headers=_retry_after_header(answer))
+        await _raise_for_status(answer, codec, stream=request.stream)
+        if not request.stream:
+            return Response(await answer.read(), media_type=answer.headers.get("content-type", JSON))
+        relay = PassthroughStream(
+            answer,
+            codec.stream_decoder(),
+            codec.stream_encoder(request),
+            self.config.server.keepalive_interval,
+            hide_usage_chunk=hide_usage_chunk,
+        )
+        try:
+            await relay.peek()
+        except BaseException:
+            answer.close()
+            raise
+        return StreamingResponse(relay.body(), media_type=EVENT_STREAM, headers=SSE_HEADERS)
+
+
+def _untranslatable(request: Request, client: Codec, upstream: Codec) -> InvalidRequest:
+    first = request.untranslated[0]
+    others = f" (also: {', '.join(request.untranslated[1:6])})" if len(request.untranslated) > 1 else ""
+    return InvalidRequest(
+        f"'{first}' cannot be translated from {client.name} to the {upstream.name} upstream of model "
+        f"{request.model!r}{others}. It is carried only when the upstream speaks the client's dialect; "
+        "see docs/compatibility.md.",
+        param=first,
+    )
+
+
+def _retry_after_header(answer: UpstreamResponse) -> dict[str, str]:
+    value = answer.headers.get("retry-after")
+    return {"retry-after": value} if value else {}
+
+
+async def _raise_for_status(answer: UpstreamResponse, codec: Codec, *, stream: bool) -> None:
+    if answer.status < 300 and (not stream or EVENT_STREAM in answer.headers.get("content-type", EVENT_STREAM)):
+        return
+    body = await answer.read()
+    answer.release()
+    if answer.status < 300:
+        raise UpstreamProtocolError(
+            f"the upstream {answer.where} answered a streaming request with "
+            f"{answer.headers.get('content-type')!r} instead of an event stream: {body[:300]!r}"
+        )
+    error = codec.decode_error(answer.status, body)
+    if error.retry_after is None:
+        error.retry_after = answer.retry_after()
+    raise error
+
+
+async def _read_json(answer: UpstreamResponse) -> dict[str, Any]:
+    body = await answer.read()
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise UpstreamProtocolError(f"the upstream {answer.where} sent invalid JSON: {body[:300]!r}") from error
+    if not isinstance(parsed, dict):
+        raise UpstreamProtocolError(f"the upstream {answer.where} sent JSON that is not an object")
+    return parsed

@@ -1,0 +1,57 @@
+"""``GET /v1/models``: configured model names, in the OpenAI list shape or, for clients that send
+``anthropic-version``, in the Anthropic one (``type: "model"``, ``display_name``, ``created_at`` …)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request as HTTPRequest
+from starlette.responses import Response
+
+from dragoman.canonical.errors import NotFound
+from dragoman.dialects.base import Codec
+from dragoman.dialects.registry import CODECS
+from dragoman.routing.registry import ModelRegistry
+from dragoman.server.rendering import error_response, json_response
+
+OWNER = "dragoman"
+
+
+def _wants_anthropic(request: HTTPRequest) -> bool:
+    return "anthropic-version" in request.headers
+
+
+class ModelCatalog:
+    def __init__(self, registry: ModelRegistry) -> None:
+        self._registry = registry
+        self._created = int(datetime.now(UTC).timestamp())
+        self._created_at = datetime.fromtimestamp(self._created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _openai(self, name: str) -> dict[str, Any]:
+        return {"id": name, "object": "model", "created": self._created, "owned_by": OWNER}
+
+    def _anthropic(self, name: str) -> dict[str, Any]:
+        return {"type": "model", "id": name, "display_name": name, "created_at": self._created_at}
+
+    async def list(self, request: HTTPRequest) -> Response:
+        names = self._registry.names
+        if _wants_anthropic(request):
+            return json_response({
+                "data": [self._anthropic(name) for name in names],
+                "has_more": False,
+                "first_id": names[0] if names else None,
+                "last_id": names[-1] if names else None,
+            })
+        return json_response({"object": "list", "data": [self._openai(name) for name in names]})
+
+    async def retrieve(self, request: HTTPRequest) -> Response:
+        name = request.path_params["model_id"]
+        anthropic = _wants_anthropic(request)
+        if name not in self._registry.pools:
+            codec: Codec = CODECS["anthropic_messages" if anthropic else "openai_chat"]
+            configured = ", ".join(self._registry.names) or "none"
+            error = NotFound(f"The model {name!r} does not exist. Configured models: {configured}",
+                             param="model", code="model_not_found")
+            return error_response(codec, error)
+        return json_response(self._anthropic(name) if anthropic else self._openai(name))

@@ -1,0 +1,156 @@
+"""Streaming answers: peek before committing headers, keepalives, and errors after the first byte.
+
+Until the first content event (a block start or the finish) arrives, events are held back so that an early
+upstream failure can still become a real HTTP error status in the client's dialect. If nothing arrives
+within ``keepalive_interval`` the headers are committed and keepalives flow until the content starts.
+Once the first byte has gone out, every failure is rendered inside the stream by the client's encoder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Final, Generic, TypeVar
+
+from dragoman.canonical.errors import GatewayError, InternalError, UpstreamProtocolError
+from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish, StreamStart
+from dragoman.dialects.base import StreamDecoder, StreamEncoder
+from dragoman.ids import new_id, now
+from dragoman.providers.http import UpstreamResponse
+from dragoman.sse import SSEDecoder
+
+log = logging.getLogger("dragoman.stream")
+T = TypeVar("T")
+
+class _TimedOut:
+    """The wait limit passed before the next event arrived."""
+
+
+TIMED_OUT: Final = _TimedOut()
+SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+async def canonical_events(upstream: UpstreamResponse, decoder: StreamDecoder) -> AsyncIterator[StreamEvent]:
+    """Upstream SSE bytes → canonical events, through the upstream dialect's decoder."""
+    sse = SSEDecoder()
+    try:
+        async for chunk in upstream.chunks():
+            for message in sse.feed(chunk):
+                for event in decoder.feed(message):
+                    yield event
+        for message in sse.flush():
+            for event in decoder.feed(message):
+                yield event
+    except UnicodeDecodeError as error:
+        raise UpstreamProtocolError(f"the upstream {upstream.where} sent invalid UTF-8: {error}") from error
+    for event in decoder.finish():
+        yield event
+
+
+class EventPump(Generic[T]):
+    """Pulls from an async iterator with an optional wait limit, without losing the pending item."""
+
+    __slots__ = ("_iterator", "_pending")
+
+    def __init__(self, iterator: AsyncIterator[T]) -> None:
+        self._iterator = iterator
+        self._pending: asyncio.Future[T] | None = None
+
+    async def next(self, timeout: float) -> T | _TimedOut | None:
+        """The next event, ``None`` at the end, or ``TIMED_OUT`` (the pull stays pending for next time)."""
+        if self._pending is None:
+            self._pending = asyncio.ensure_future(anext(self._iterator))
+        done, _ = await asyncio.wait((self._pending,), timeout=timeout)
+        if not done:
+            return TIMED_OUT
+        pending, self._pending = self._pending, None
+        try:
+            return pending.result()
+        except StopAsyncIteration:
+            return None
+
+    async def rest(self) -> AsyncIterator[T]:
+        assert self._pending is None
+        async for event in self._iterator:
+            yield event
+
+    async def aclose(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        close = getattr(self._iterator, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _starts_content(event: StreamEvent) -> bool:
+    return isinstance(event, BlockStart | StreamFinish)
+
+
+class TranslatedStream:
+    """Holds the events read before the headers were committed and produces the client's bytes."""
+
+    def __init__(self, pump: EventPump[StreamEvent], upstream: UpstreamResponse, model: str, keepalive_interval: float) -> None:
+        self._pump = pump
+        self._upstream = upstream
+        self._model = model
+        self._interval = keepalive_interval
+        self._held: list[StreamEvent] = []
+        self._content_started = False
+
+    async def peek(self) -> None:
+        """Read until content starts or ``keepalive_interval`` passes; raise an early upstream error."""
+        while True:
+            event = await self._pump.next(self._interval)
+            if event is None or isinstance(event, _TimedOut):
+                return
+            if isinstance(event, StreamError):
+                raise event.error
+            self._held.append(event)
+            if _starts_content(event):
+                self._content_started = True
+                return
+
+    async def body(self, encoder: StreamEncoder) -> AsyncIterator[bytes]:
+        try:
+            async for frame in self._frames(encoder):
+                if frame:
+                    yield frame
+        finally:
+            await self._pump.aclose()
+            self._upstream.close()
+
+    async def _frames(self, encoder: StreamEncoder) -> AsyncIterator[bytes]:
+        started = any(isinstance(event, StreamStart) for event in self._held)
+        try:
+            for event in self._held:
+                yield encoder.encode(event)
+            while not self._content_started:
+                if not started:
+                    # Some clients (the anthropic SDK's stream helper) reject a keepalive before the
+                    # opening event, so open the stream ourselves and drop the upstream's opening later.
+                    yield encoder.encode(StreamStart(id=new_id("msg_"), model=self._model, created=now()))
+                    started = True
+                yield encoder.keepalive()
+                event = await self._pump.next(self._interval)
+                if isinstance(event, _TimedOut):
+                    continue
+                if event is None:
+                    return
+                if isinstance(event, StreamStart):
+                    continue
+                self._content_started = _starts_content(event)
+                yield encoder.encode(event)
+                if isinstance(event, StreamError):
+                    return
+            async for event in self._pump.rest():
+                yield encoder.encode(event)
+                if isinstance(event, StreamError):
+                    return
+        except GatewayError as error:
+            log.warning("stream from %s failed after the first byte: %s", self._upstream.where, error.message)
+            yield encoder.encode(StreamError(error))
+        except Exception:
+            log.exception("stream from %s failed", self._upstream.where)
+            yield encoder.encode(StreamError(InternalError("dragoman failed while streaming the answer")))
