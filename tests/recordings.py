@@ -34,7 +34,7 @@ def load_sse_bytes(name: str) -> bytes:
             continue
         payload = json.loads(line)
         event = payload.get("type") if isinstance(payload, dict) else None
-        if isinstance(event, str) and not payload.get("object") == "chat.completion.chunk":
+        if isinstance(event, str) and payload.get("object") != "chat.completion.chunk":
             out.append(f"event: {event}\ndata: {line}\n\n".encode())
         else:
             chat = True

@@ -102,7 +102,8 @@ def _interpolate(node: Any, path: str) -> Any:
             value = os.environ.get(variable)
             if value is None or (value == "" and default is not None):
                 if default is None:
-                    raise ConfigError(f"{path}: environment variable {variable} is not set (use ${{{variable}:-default}})")
+                    hint = f"${{{variable}:-default}}"
+                    raise ConfigError(f"{path}: environment variable {variable} is not set (or use {hint})")
                 return default
             return value
 

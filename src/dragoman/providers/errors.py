@@ -42,5 +42,6 @@ def upstream_exceptions(where: str, timeout: float) -> Iterator[None]:
     except Exception as error:
         for foreign, canonical, template in _MAPPING:
             if isinstance(error, foreign):
-                raise canonical(template.format(where=where, timeout=timeout, error=error or type(error).__name__)) from error
+                detail = str(error) or type(error).__name__
+                raise canonical(template.format(where=where, timeout=timeout, error=detail)) from error
         raise

@@ -59,20 +59,24 @@ class Gateway:
             request.max_tokens = deployment.max_tokens
         payload = orjson.dumps(upstream.encode_request(request, deployment.upstream_model))
         headers = upstream.upstream_headers(deployment.api_key)
-        answer = await self.upstreams.post(deployment, upstream.upstream_path, payload, headers, stream=request.stream)
+        answer = await self.upstreams.post(
+            deployment, upstream.upstream_path, payload, headers, stream=request.stream
+        )
         await _raise_for_status(answer, upstream, stream=request.stream)
         if not request.stream:
             response = upstream.decode_response(await _read_json(answer))
             return json_response(client.encode_response(response, request))
         events = EventPump(canonical_events(answer, upstream.stream_decoder()))
-        stream = TranslatedStream(events, answer, request.model or deployment.name, self.config.server.keepalive_interval)
+        interval = self.config.server.keepalive_interval
+        stream = TranslatedStream(events, answer, request.model or deployment.name, interval)
         try:
             await stream.peek()
         except BaseException:
             await events.aclose()
             answer.close()
             raise
-        return StreamingResponse(stream.body(client.stream_encoder(request)), media_type=EVENT_STREAM, headers=SSE_HEADERS)
+        body = stream.body(client.stream_encoder(request))
+        return StreamingResponse(body, media_type=EVENT_STREAM, headers=SSE_HEADERS)
 
     async def _forward(
         self,

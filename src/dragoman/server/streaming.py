@@ -91,7 +91,9 @@ def _starts_content(event: StreamEvent) -> bool:
 class TranslatedStream:
     """Holds the events read before the headers were committed and produces the client's bytes."""
 
-    def __init__(self, pump: EventPump[StreamEvent], upstream: UpstreamResponse, model: str, keepalive_interval: float) -> None:
+    def __init__(
+        self, pump: EventPump[StreamEvent], upstream: UpstreamResponse, model: str, keepalive_interval: float
+    ) -> None:
         self._pump = pump
         self._upstream = upstream
         self._model = model
@@ -133,16 +135,16 @@ class TranslatedStream:
                     yield encoder.encode(StreamStart(id=new_id("msg_"), model=self._model, created=now()))
                     started = True
                 yield encoder.keepalive()
-                event = await self._pump.next(self._interval)
-                if isinstance(event, _TimedOut):
+                pulled = await self._pump.next(self._interval)
+                if isinstance(pulled, _TimedOut):
                     continue
-                if event is None:
+                if pulled is None:
                     return
-                if isinstance(event, StreamStart):
+                if isinstance(pulled, StreamStart):
                     continue
-                self._content_started = _starts_content(event)
-                yield encoder.encode(event)
-                if isinstance(event, StreamError):
+                self._content_started = _starts_content(pulled)
+                yield encoder.encode(pulled)
+                if isinstance(pulled, StreamError):
                     return
             async for event in self._pump.rest():
                 yield encoder.encode(event)
