@@ -98,10 +98,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     upstream_port, gateway_port = free_port(), free_port()
-    upstream = subprocess.Popen([sys.executable, "-c", f"from bench.overhead import run_upstream; run_upstream({upstream_port})"])
-    config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    config.write(f"models:\n  - name: m\n    provider: openai\n    base_url: http://127.0.0.1:{upstream_port}/v1\n")
-    config.close()
+    starter = f"from bench.overhead import run_upstream; run_upstream({upstream_port})"
+    upstream = subprocess.Popen([sys.executable, "-c", starter])
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as config:
+        config.write(f"models:\n  - name: m\n    provider: openai\n    base_url: http://127.0.0.1:{upstream_port}/v1\n")
     dragoman = Path(sys.executable).with_name("dragoman")
     gateway = subprocess.Popen([str(dragoman), "serve", "--config", config.name, "--port", str(gateway_port),
                                 "--log-level", "warning"])
