@@ -1,0 +1,84 @@
+"""Session fixtures: the fake upstream, real gateway processes in front of it, and the official SDKs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anthropic
+import httpx2
+import openai
+import pytest
+
+from tests.gateway import Gateway, clean_env, model_entry, scenario_config
+from tests.upstream import UPSTREAM_KEY, FakeUpstream
+
+CLIENT_KEY = "client-key-never-forwarded"
+E2E_KEY_VARIABLE = "DRAGOMAN_E2E_UPSTREAM_KEY"
+KEEPALIVE_SECONDS = 0.5
+SMALL_BODY_LIMIT = 64 * 1024
+
+
+def _started(gateway: Gateway) -> Iterator[Gateway]:
+    gateway.start()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[FakeUpstream]:
+    server = FakeUpstream()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """Every scenario model, a two-member pool, ``${ENV}`` interpolated keys and a default model."""
+    config = scenario_config(upstream.url, default_model="chat/text")
+    config["models"] += [
+        model_entry("chat", "text", upstream.url, name="pool/text"),
+        model_entry("anthropic", "text", upstream.url, name="pool/text"),
+        model_entry("chat", "text", upstream.url, name="env/text", api_key=f"${{{E2E_KEY_VARIABLE}}}"),
+        model_entry("anthropic", "text", upstream.url, name="env-default/text",
+                    api_key=f"${{DRAGOMAN_E2E_UNSET_VARIABLE:-{UPSTREAM_KEY}}}"),
+    ]
+    env = clean_env(**{E2E_KEY_VARIABLE: UPSTREAM_KEY})
+    yield from _started(Gateway(tmp_path_factory.mktemp("gateway"), config, env=env))
+
+
+@pytest.fixture(scope="session")
+def tight_gateway(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """The same models with a short keepalive interval and a small body limit."""
+    config = scenario_config(upstream.url, server={"keepalive_interval": KEEPALIVE_SECONDS,
+                                                   "max_body_bytes": SMALL_BODY_LIMIT})
+    yield from _started(Gateway(tmp_path_factory.mktemp("tight"), config, name="tight-gateway"))
+
+
+@pytest.fixture(scope="session")
+def bare_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """Started with no config at all (no --config, no DRAGOMAN_CONFIG, an empty working directory)."""
+    yield from _started(Gateway(tmp_path_factory.mktemp("bare"), None, name="bare-gateway"))
+
+
+@pytest.fixture(scope="session")
+def openai_client(gateway: Gateway) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=CLIENT_KEY, max_retries=0, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def anthropic_client(gateway: Gateway) -> Iterator[anthropic.Anthropic]:
+    with anthropic.Anthropic(base_url=gateway.url, api_key=CLIENT_KEY, max_retries=0, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def http(gateway: Gateway) -> Iterator[httpx2.Client]:
+    with httpx2.Client(base_url=gateway.url, timeout=30) as client:
+        yield client
+

@@ -1,0 +1,175 @@
+"""Which answer the fake upstream gives: chosen by the request's ``model`` (the scenario) and its dialect.
+
+A request without ``"stream": true`` gets the JSON answer, a streaming one the SSE answer. Recordings are
+under ../shared/fixtures (``openai/…``, ``anthropic/…``); *variant* means the recording with only the named
+field changed (see ``variants.py``); *documented shape* means no recording of that case exists and the body
+follows the provider's documented error format.
+
+========================  ==========================================  ==========================================
+scenario                  JSON answer (non-stream)                    SSE answer (stream: true)
+========================  ==========================================  ==========================================
+**chat** (``POST /v1/chat/completions``)
+text                      chat-nonstream-text.json                    chat-stream-text-usage-obfuscation.chunks
+refusal                   —                                           chat-stream-refusal.sse
+tool-call                 chat-nonstream-tool-call.json               —
+parallel-tool-calls       chat-nonstream-parallel-tool-calls.json     chat-stream-parallel-tool-calls.sse
+length / content-filter   text, finish_reason length/content_filter   text stream, same change
+cache-hit                 text, usage: 2048 prompt of which 1536 cached   text stream, same change
+**responses** (``POST /v1/responses``)
+text                      response.completed object of the stream     responses-stream-text-shell-multiturn
+reasoning                 responses-nonstream-reasoning.json          responses-stream-reasoning-text-function-call
+tool-call                 responses-nonstream-function-call.json      responses-stream-function-call.sse
+parallel-tool-calls       responses-nonstream-parallel-function-calls  —
+length / content-filter   text, status incomplete + incomplete_details  text stream ending in response.incomplete
+cache-hit                 text, usage: 2048 input of which 1536 cached   text stream, same change
+midstream-error           —                                           responses-stream-error-midstream.chunks
+**anthropic** (``POST /v1/messages``)
+text                      messages-nonstream-text.json                messages-stream-text.chunks.txt
+thinking                  messages-nonstream-thinking.json            messages-stream-thinking-signature.sse
+                                                                      (verbatim, with its trailing-space padding)
+tool-call                 messages-nonstream-tool-use.json            messages-stream-text-tool-use.sse
+parallel-tool-calls       messages-nonstream-parallel-tool-use.json   —
+length / stop-sequence /  text, stop_reason max_tokens /              text stream, same change in message_delta
+refusal                   stop_sequence ("STOP") / refusal
+cache-hit                 text, cache_read 1536 + cache_creation 500   text stream, same change
+**every dialect**
+error-400                 chat-error-400 / responses-error-400 / messages-error-400-invalid-request (streams too)
+error-404                 documented shape (model_not_found) / messages-error-404-not-found
+error-429                 responses-error-429-insufficient-quota (chat, responses) / documented shape
+                          (anthropic rate_limit_error); all with ``retry-after: 7``
+error-401/500/503         documented shape; anthropic also error-529 (overloaded_error)
+garbage                   200 with the text JSON cut at a third       200 stream whose first record is cut in half
+hang                      never answers                               never answers
+slow-first-byte           text JSON after SLOW_FIRST_BYTE_SECONDS     headers at once, text stream after the delay
+midstream-error           —                                           chat: 4 real chunks + ``data: {"error":…}``;
+                                                                      anthropic: real message_start … first delta +
+                                                                      ``event: error`` overloaded_error (documented)
+truncated / truncated-eof —                                           first half of the text stream, then the
+                                                                      connection drops / the body ends cleanly
+========================  ==========================================  ==========================================
+
+``POST /v1/messages/count_tokens`` answers ``{"input_tokens": n}`` with n = characters of the request's
+JSON ``messages`` and ``system`` divided by 4 (no recording exists; the number only has to be traceable).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.upstream import variants as v
+from tests.upstream.answers import Answer, Body, Dialect, Hang, Stream
+from tests.upstream.recorded import completed_response, recorded_json, recorded_stream
+
+SLOW_FIRST_BYTE_SECONDS = 2.0
+
+TEXT_JSON: dict[Dialect, Callable[[], Body]] = {
+    "chat": lambda: recorded_json("openai/chat-nonstream-text.json"),
+    "responses": lambda: completed_response("openai/responses-stream-text-shell-multiturn.chunks.txt"),
+    "anthropic": lambda: recorded_json("anthropic/messages-nonstream-text.json"),
+}
+TEXT_STREAM: dict[Dialect, Callable[[], Stream]] = {
+    "chat": lambda: recorded_stream("openai/chat-stream-text-usage-obfuscation.chunks.txt"),
+    "responses": lambda: recorded_stream("openai/responses-stream-text-shell-multiturn.chunks.txt"),
+    "anthropic": lambda: recorded_stream("anthropic/messages-stream-text.chunks.txt"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    json: Callable[[], Answer] | None
+    stream: Callable[[], Answer] | None
+
+
+def _same(build: Callable[[], Answer]) -> Scenario:
+    return Scenario(build, build)
+
+
+def _variant(dialect: Dialect, edit: v.Edit) -> Scenario:
+    return Scenario(lambda: v.edit_body(TEXT_JSON[dialect](), edit),
+                    lambda: v.edit_stream(TEXT_STREAM[dialect](), edit))
+
+
+def _common(dialect: Dialect) -> dict[str, Scenario]:
+    return {
+        "text": Scenario(TEXT_JSON[dialect], TEXT_STREAM[dialect]),
+        "cache-hit": _variant(dialect, v.cache_hit(dialect)),
+        "garbage": Scenario(lambda: v.garbage_json(TEXT_JSON[dialect]()),
+                            lambda: v.garbage_stream(TEXT_STREAM[dialect]())),
+        "hang": _same(Hang),
+        "slow-first-byte": Scenario(lambda: v.delayed(TEXT_JSON[dialect](), SLOW_FIRST_BYTE_SECONDS),
+                                    lambda: v.delayed(TEXT_STREAM[dialect](), SLOW_FIRST_BYTE_SECONDS)),
+        "truncated": Scenario(None, lambda: v.truncated(TEXT_STREAM[dialect](), "abort")),
+        "truncated-eof": Scenario(None, lambda: v.truncated(TEXT_STREAM[dialect](), "eof")),
+    }
+
+
+def _openai_errors(bad_request: str) -> dict[str, Scenario]:
+    return {
+        "error-400": _same(lambda: recorded_json(bad_request, 400)),
+        "error-401": _same(lambda: v.openai_error(401)),
+        "error-404": _same(lambda: v.openai_error(404)),
+        "error-429": _same(lambda: v.with_headers(
+            recorded_json("openai/responses-error-429-insufficient-quota.json", 429), v.RETRY_AFTER)),
+        "error-500": _same(lambda: v.openai_error(500)),
+        "error-503": _same(lambda: v.openai_error(503)),
+    }
+
+
+CHAT: dict[str, Scenario] = {
+    **_common("chat"),
+    **_openai_errors("openai/chat-error-400.json"),
+    "refusal": Scenario(None, lambda: recorded_stream("openai/chat-stream-refusal.sse")),
+    "tool-call": Scenario(lambda: recorded_json("openai/chat-nonstream-tool-call.json"), None),
+    "parallel-tool-calls": Scenario(lambda: recorded_json("openai/chat-nonstream-parallel-tool-calls.json"),
+                                    lambda: recorded_stream("openai/chat-stream-parallel-tool-calls.sse")),
+    "length": _variant("chat", v.chat_finish("length")),
+    "content-filter": _variant("chat", v.chat_finish("content_filter")),
+    "midstream-error": Scenario(None, lambda: v.chat_midstream_error(TEXT_STREAM["chat"]())),
+}
+
+RESPONSES: dict[str, Scenario] = {
+    **_common("responses"),
+    **_openai_errors("openai/responses-error-400.json"),
+    "reasoning": Scenario(lambda: recorded_json("openai/responses-nonstream-reasoning.json"),
+                          lambda: recorded_stream("openai/responses-stream-reasoning-text-function-call.sse")),
+    "tool-call": Scenario(lambda: recorded_json("openai/responses-nonstream-function-call.json"),
+                          lambda: recorded_stream("openai/responses-stream-function-call.sse")),
+    "parallel-tool-calls": Scenario(
+        lambda: recorded_json("openai/responses-nonstream-parallel-function-calls.json"), None),
+    "length": _variant("responses", v.responses_incomplete("max_output_tokens")),
+    "content-filter": _variant("responses", v.responses_incomplete("content_filter")),
+    "midstream-error": Scenario(None, lambda: recorded_stream("openai/responses-stream-error-midstream.chunks.txt")),
+}
+
+ANTHROPIC: dict[str, Scenario] = {
+    **_common("anthropic"),
+    "error-400": _same(lambda: recorded_json("anthropic/messages-error-400-invalid-request.json", 400)),
+    "error-401": _same(lambda: v.anthropic_error(401)),
+    "error-404": _same(lambda: recorded_json("anthropic/messages-error-404-not-found.json", 404)),
+    "error-429": _same(lambda: v.anthropic_error(429, v.RETRY_AFTER)),
+    "error-500": _same(lambda: v.anthropic_error(500)),
+    "error-503": _same(lambda: v.anthropic_error(503)),
+    "error-529": _same(lambda: v.anthropic_error(529)),
+    "thinking": Scenario(lambda: recorded_json("anthropic/messages-nonstream-thinking.json"),
+                         lambda: recorded_stream("anthropic/messages-stream-thinking-signature.sse")),
+    "tool-call": Scenario(lambda: recorded_json("anthropic/messages-nonstream-tool-use.json"),
+                          lambda: recorded_stream("anthropic/messages-stream-text-tool-use.sse")),
+    "parallel-tool-calls": Scenario(lambda: recorded_json("anthropic/messages-nonstream-parallel-tool-use.json"),
+                                    None),
+    "length": _variant("anthropic", v.anthropic_stop("max_tokens")),
+    "stop-sequence": _variant("anthropic", v.anthropic_stop("stop_sequence", "STOP")),
+    "refusal": _variant("anthropic", v.anthropic_stop("refusal")),
+    "midstream-error": Scenario(None, lambda: v.anthropic_midstream_error(TEXT_STREAM["anthropic"]())),
+}
+
+SCENARIOS: dict[Dialect, dict[str, Scenario]] = {"chat": CHAT, "responses": RESPONSES, "anthropic": ANTHROPIC}
+
+
+@functools.cache
+def answer_for(dialect: Dialect, scenario: str, stream: bool) -> Answer | None:
+    """The answer for one call, or None when the scenario is unknown or has no answer in that mode."""
+    entry = SCENARIOS[dialect].get(scenario)
+    build = None if entry is None else (entry.stream if stream else entry.json)
+    return None if build is None else build()
