@@ -4,6 +4,9 @@ Rules:
 - ``model_context_window_exceeded`` decodes to ``MAX_TOKENS`` (the answer was cut off) with ``raw`` kept, so
   it encodes back to itself; any other value of our own round-trips exactly the same way.
 - An unknown value decodes to ``OTHER`` with ``raw`` kept; a missing one (``null``) to ``OTHER`` without raw.
+- An answer with a refusal part (OpenAI ``refusal`` content, rendered as a text block) that ended naturally
+  (``END_TURN`` or ``OTHER``) gets ``refusal``: the only way Anthropic says the model refused. Other
+  stops (cut off, tool use, pause) are kept, since the client acts on them.
 - Encoding ``CONTENT_FILTER`` gives ``refusal`` (the only policy stop Anthropic has); ``OTHER`` gives back
   ``raw`` when it is one of this dialect's values, else ``end_turn`` (the API has no "unknown" stop and the
   answer did end).
@@ -59,3 +62,10 @@ def encode_stop_reason(reason: StopReason) -> str:
     if raw is not None and _DECODE.get(raw) is reason.kind:
         return raw
     return _encode_kind(reason.kind) or "end_turn"
+
+
+def encode_answer_stop_reason(reason: StopReason, *, refused: bool) -> str:
+    """``encode_stop_reason`` for a whole answer, applying the refusal rule."""
+    if refused and reason.kind in (StopKind.END_TURN, StopKind.OTHER):
+        return "refusal"
+    return encode_stop_reason(reason)
