@@ -18,9 +18,9 @@ come in one chunk, and several calls may share a chunk. Arguments for a call who
 closed cannot be put in order and raise ``UpstreamProtocolError``; so do bad JSON, content after the
 finish reason, and a stream that ends (``[DONE]`` or end of input) without a finish reason. A stream that
 ends after its finish reason but without ``[DONE]`` is complete. Empty fragments open no block. Only
-choice 0 is read (``n`` > 1 is untranslated). ``obfuscation``, ``service_tier``, ``system_fingerprint``,
-``logprobs``, ``role`` and unknown delta fields (OpenRouter's ``reasoning_details``, which repeats
-``reasoning``) are ignored.
+choice 0 is read (``n`` > 1 is untranslated). Ignored: ``obfuscation``, ``service_tier``,
+``system_fingerprint``, ``logprobs``, ``role``, records with another SSE event name (``ping``) and
+unknown delta fields (OpenRouter's ``reasoning_details``, which repeats ``reasoning``).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class _ToolCall:
     block: int
 
 
+_CHAT_EVENTS = frozenset({None, "message", "error"})
 _DeltaHandler = Callable[["ChatStreamDecoder", object, JSONObject], None]
 _RecordHandler = Callable[["ChatStreamDecoder", JSONObject], None]
 
@@ -252,6 +253,8 @@ class ChatStreamDecoder:
 
 
 def _classify(message: SSEMessage) -> tuple[str, JSONObject] | None:
+    if message.event not in _CHAT_EVENTS:
+        return None
     data = message.data
     if not data.startswith("{"):
         stripped = data.strip()
