@@ -1,0 +1,216 @@
+"""The Responses stream encoder: recorded streams re-encoded, every event checked against the spec."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from dragoman.canonical.errors import (
+    InvalidRequest,
+    RateLimited,
+    UpstreamError,
+    UpstreamUnavailable,
+)
+from dragoman.canonical.events import (
+    BlockDelta,
+    BlockStart,
+    BlockStop,
+    ReasoningSignature,
+    StreamError,
+    StreamEvent,
+    StreamFinish,
+    StreamStart,
+)
+from dragoman.canonical.request import Message, Request
+from dragoman.canonical.response import StopKind, StopReason, Usage
+from dragoman.dialects.openai_responses.stream_encode import ResponsesStreamEncoder
+from dragoman.sse import SSEDecoder
+from tests.dialects.openai_responses.helpers import comparable, decode_stream, records, stream_bytes, stream_fixtures
+from tests.schemas import OPENAI_RESPONSE_EVENT, _load_spec, assert_valid_event
+
+STREAMS = stream_fixtures()
+REQUEST = Request(model="client-model", messages=[Message("user", [])], stream=True)
+SPEC_ERROR_CODES = set(_load_spec("openai")["components"]["schemas"]["ResponseErrorCode"]["enum"])
+
+
+def assert_event_valid(event: dict[str, Any]) -> None:
+    """Spec validation, with one allowance: the real API (and Codex, which acts on it) puts codes such as
+    ``insufficient_quota`` in ``response.error.code`` that the spec's ``ResponseErrorCode`` enum lacks."""
+    error = event.get("response", {}).get("error")
+    if error is not None and error["code"] not in SPEC_ERROR_CODES:
+        event = copy.deepcopy(event)
+        event["response"]["error"]["code"] = "server_error"
+    assert_valid_event(*OPENAI_RESPONSE_EVENT, event)
+
+
+def encode_all(events: list[StreamEvent], request: Request = REQUEST) -> bytes:
+    encoder = ResponsesStreamEncoder(request)
+    return b"".join(encoder.encode(event) for event in events)
+
+
+def check_wire(raw: bytes) -> list[dict[str, Any]]:
+    """Every frame: ``event:`` matches the payload type, numbered from 0, valid against the spec."""
+    decoder = SSEDecoder()
+    messages = decoder.feed(raw) + decoder.flush()
+    payloads = records(raw)
+    for number, (message, payload) in enumerate(zip(messages, payloads, strict=True)):
+        assert message.event == payload["type"]
+        assert payload["sequence_number"] == number
+        assert_event_valid(payload)
+    return payloads
+
+
+@pytest.mark.parametrize(("name", "number"), STREAMS, ids=[f"{n.split('/')[1]}#{i}" for n, i in STREAMS])
+def test_recorded_stream_round_trips_through_the_encoder(name: str, number: int) -> None:
+    recorded = stream_bytes(name, number)
+    events = decode_stream(recorded)
+    encoded = encode_all(events)
+    payloads = check_wire(encoded)
+    assert comparable(decode_stream(encoded)) == comparable(events)
+    assert [p["type"] for p in payloads[:2]] == ["response.created", "response.in_progress"]
+    for opening in payloads[:2]:
+        assert opening["response"]["status"] == "in_progress" and opening["response"]["output"] == []
+        assert "usage" not in opening["response"]
+    original = records(recorded)
+    if original[-1]["type"] != "response.completed":
+        return
+    ours, theirs = payloads[-1]["response"], original[-1]["response"]
+    assert payloads[-1]["type"] == "response.completed"
+    assert (ours["id"], ours["model"], ours["created_at"], ours["status"]) == (
+        theirs["id"], theirs["model"], theirs["created_at"], theirs["status"])
+    assert ours["usage"]["input_tokens"] == theirs["usage"]["input_tokens"]
+    assert ours["usage"]["output_tokens"] == theirs["usage"]["output_tokens"]
+    assert ours["usage"]["output_tokens_details"] == theirs["usage"]["output_tokens_details"]
+    # The API re-encrypts reasoning between output_item.done and response.completed; the decoder takes the
+    # item's own (first) copy, so compare with the recorded output_item.done items.
+    recorded_items = [p["item"] for p in original if p["type"] == "response.output_item.done"]
+    assert [item["type"] for item in ours["output"]] == [item["type"] for item in theirs["output"]]
+    for mine, recorded_item in zip(ours["output"], recorded_items, strict=True):
+        if mine["type"] == "function_call":
+            keys = ("call_id", "name", "arguments", "status")
+            assert {k: mine[k] for k in keys} == {k: recorded_item[k] for k in keys}
+        elif mine["type"] == "message":
+            assert [p["text"] for p in mine["content"]] == [p["text"] for p in recorded_item["content"]]
+        else:
+            assert mine["summary"] == recorded_item["summary"]
+            assert mine["encrypted_content"] == recorded_item["encrypted_content"]
+
+
+def test_recorded_midstream_error_is_rendered_as_error_event_then_failed_response() -> None:
+    events = decode_stream(stream_bytes("openai/responses-stream-error-midstream.chunks.txt", 0))
+    payloads = check_wire(encode_all(events))
+    assert [p["type"] for p in payloads] == ["response.created", "response.in_progress", "error", "response.failed"]
+    error = payloads[2]
+    assert error["code"] == error["error"]["code"] == "insufficient_quota"
+    assert error["message"].startswith("You exceeded your current quota")
+    assert error["error"]["type"] == "rate_limit_error"
+    failed = payloads[3]["response"]
+    assert failed["status"] == "failed"
+    assert failed["error"] == {"code": "insufficient_quota", "message": error["message"]}
+
+
+START = StreamStart(id="msg_upstream", model="claude-x", created=1700000000)
+
+
+def finish(kind: StopKind = StopKind.END_TURN, raw: str | None = None) -> StreamFinish:
+    return StreamFinish(StopReason(kind, raw), Usage(input_tokens=10, output_tokens=4, cache_read_tokens=3,
+                                                     cache_write_tokens=2, reasoning_tokens=1))
+
+
+def test_foreign_answer_with_every_block_kind() -> None:
+    events: list[StreamEvent] = [
+        START,
+        BlockStart(0, "reasoning"), BlockDelta(0, "Let me think"), BlockDelta(0, ""), ReasoningSignature(0, "sig"),
+        BlockStop(0),
+        BlockStart(1, "text"), BlockDelta(1, "Hello"), BlockStop(1),
+        BlockStart(2, "refusal"), BlockDelta(2, "Not that."), BlockStop(2),
+        BlockStart(3, "tool_call", tool_call_id="toolu_1", tool_name="lookup"), BlockDelta(3, '{"q":'),
+        BlockDelta(3, '"x"}'), BlockStop(3),
+        BlockStart(4, "reasoning", redacted_data="opaque"), BlockStop(4),
+        finish(StopKind.TOOL_USE),
+    ]
+    payloads = check_wire(encode_all(events))
+    response = payloads[-1]["response"]
+    assert response["id"].startswith("resp_") and response["model"] == "claude-x"
+    assert response["created_at"] == 1700000000
+    reasoning, message, call, redacted = response["output"]
+    assert reasoning["summary"] == [{"type": "summary_text", "text": "Let me think"}]
+    assert reasoning["encrypted_content"] == "sig"
+    assert message["content"] == [
+        {"type": "output_text", "text": "Hello", "annotations": [], "logprobs": []},
+        {"type": "refusal", "refusal": "Not that."},
+    ]
+    assert message["status"] == "completed"
+    assert (call["call_id"], call["name"], call["arguments"]) == ("toolu_1", "lookup", '{"q":"x"}')
+    assert redacted == {"id": redacted["id"], "type": "reasoning", "summary": [], "encrypted_content": "opaque"}
+    assert response["usage"] == {
+        "input_tokens": 10, "input_tokens_details": {"cached_tokens": 3, "cache_write_tokens": 2},
+        "output_tokens": 4, "output_tokens_details": {"reasoning_tokens": 1}, "total_tokens": 14}
+    kinds = [p["type"] for p in payloads]
+    assert kinds.count("response.output_item.added") == kinds.count("response.output_item.done") == 4
+    assert "response.reasoning_summary_part.added" in kinds and "response.refusal.done" in kinds
+    assert sum(p["type"].endswith(".delta") and p.get("delta") == "" for p in payloads) == 0
+    items = [p["item"]["id"] for p in payloads if p["type"] == "response.output_item.done"]
+    assert items == [item["id"] for item in response["output"]]
+
+
+def test_truncated_answer_ends_with_response_incomplete() -> None:
+    events = [START, BlockStart(0, "text"), BlockDelta(0, "Once upon"), BlockStop(0), finish(StopKind.MAX_TOKENS)]
+    payloads = check_wire(encode_all(events))
+    terminal = payloads[-1]
+    assert terminal["type"] == "response.incomplete"
+    assert terminal["response"]["status"] == "incomplete"
+    assert terminal["response"]["incomplete_details"] == {"reason": "max_output_tokens"}
+    assert terminal["response"]["output"][0]["status"] == "incomplete"
+    assert payloads[-2]["type"] == "response.output_item.done" and payloads[-2]["item"]["status"] == "incomplete"
+
+
+def test_request_parameters_are_echoed() -> None:
+    request = Request(model="alias", messages=[], stream=True, max_tokens=50, temperature=0.5, top_p=0.9,
+                      user="u-1", metadata={"k": "v"}, parallel_tool_calls=False)
+    payloads = check_wire(encode_all([StreamStart("", ""), finish()], request))
+    for payload in (payloads[0], payloads[-1]):
+        response = payload["response"]
+        assert response["model"] == "alias"
+        assert (response["max_output_tokens"], response["temperature"], response["top_p"]) == (50, 0.5, 0.9)
+        assert (response["user"], response["metadata"], response["parallel_tool_calls"]) == ("u-1", {"k": "v"}, False)
+
+
+@pytest.mark.parametrize("error", [
+    UpstreamUnavailable("upstream error (500): boom"),
+    RateLimited("slow down"),
+    UpstreamError("bad input", status=400, kind="invalid_request", param="input", code="invalid_value"),
+    InvalidRequest("nope", param="x"),
+])
+def test_error_before_start_opens_the_stream_first(error: Exception) -> None:
+    assert isinstance(error, UpstreamUnavailable | RateLimited | UpstreamError | InvalidRequest)
+    encoder = ResponsesStreamEncoder(REQUEST)
+    payloads = check_wire(encoder.encode(StreamError(error)))
+    assert [p["type"] for p in payloads] == ["response.created", "response.in_progress", "error", "response.failed"]
+    assert payloads[2]["message"] == error.message and payloads[2]["param"] == error.param
+    expected_code = error.code or ("rate_limit_exceeded" if error.kind == "rate_limit" else "server_error")
+    assert payloads[3]["response"]["error"]["code"] == expected_code
+    assert encoder.encode(finish()) == b""
+    assert encoder.encode(START) == b""
+
+
+def test_error_mid_block_keeps_finished_items_only() -> None:
+    encoder = ResponsesStreamEncoder(REQUEST)
+    for event in (START, BlockStart(0, "tool_call", tool_call_id="c", tool_name="t"), BlockStop(0),
+                  BlockStart(1, "text"), BlockDelta(1, "partial")):
+        encoder.encode(event)
+    payloads = records(encoder.encode(StreamError(UpstreamUnavailable("lost"))))
+    assert [p["type"] for p in payloads] == ["error", "response.failed"]
+    assert [p["sequence_number"] for p in payloads] == [8, 9]
+    assert [item["type"] for item in payloads[1]["response"]["output"]] == ["function_call"]
+
+
+def test_keepalive_is_an_sse_comment() -> None:
+    assert ResponsesStreamEncoder(REQUEST).keepalive() == b": keepalive\n\n"
+
+
+def test_missing_tool_call_id_gets_one() -> None:
+    payloads = check_wire(encode_all([START, BlockStart(0, "tool_call"), BlockStop(0), finish(StopKind.TOOL_USE)]))
+    assert payloads[-1]["response"]["output"][0]["call_id"].startswith("call_")
