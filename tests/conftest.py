@@ -43,6 +43,7 @@ def gateway(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) ->
     config["models"] += [
         model_entry("chat", "text", upstream.url, name="pool/text"),
         model_entry("anthropic", "text", upstream.url, name="pool/text"),
+        model_entry("anthropic", "text", upstream.url, name="capped/text", max_tokens=1234),
         model_entry("chat", "text", upstream.url, name="env/text", api_key=f"${{{E2E_KEY_VARIABLE}}}"),
         model_entry("anthropic", "text", upstream.url, name="env-default/text",
                     api_key=f"${{DRAGOMAN_E2E_UNSET_VARIABLE:-{UPSTREAM_KEY}}}"),

@@ -149,9 +149,9 @@ class FakeUpstream:
         for path in ROUTES:
             app.router.add_post(path, self._handle)
         self._state.stopping = asyncio.Event()
-        self._state.runner = web.AppRunner(app, handle_signals=False)
+        self._state.runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0)
         await self._state.runner.setup()
-        await web.SockSite(self._state.runner, sock, shutdown_timeout=1.0).start()
+        await web.SockSite(self._state.runner, sock).start()
 
     async def _shutdown(self) -> None:
         assert self._state.stopping is not None and self._state.runner is not None
