@@ -89,6 +89,7 @@ def test_answer_from_an_openai_upstream() -> None:
         ReasoningPart(text="thinking aloud"),
         ReasoningPart(summary=["first", "second"], encrypted="gAAAA", origin="openai_responses"),
         ReasoningPart(encrypted="gAAAA", origin="openai_responses"),
+        ReasoningPart(origin="openai_responses"),
         TextPart("Hello"),
         ToolCallPart("call_abc", "get", '{"a": [1, 2]}'),
         ToolCallPart("fc.1", "noargs", ""),
@@ -96,13 +97,14 @@ def test_answer_from_an_openai_upstream() -> None:
     assert body["id"] == "msg_chatcmpl-1" and body["model"] == "gpt-x"
     assert body["content"] == [
         {"type": "thinking", "thinking": "thinking aloud", "signature": ""},
-        {"type": "thinking", "thinking": "first\n\nsecond", "signature": ""},
+        {"type": "thinking", "thinking": "first\n\nsecond", "signature": "gAAAA"},
+        {"type": "thinking", "thinking": "", "signature": "gAAAA"},
         {"type": "text", "text": "Hello", "citations": None},
         {"type": "tool_use", "id": "call_abc", "name": "get", "input": {"a": [1, 2]}, "caller": {"type": "direct"}},
-        {"type": "tool_use", "id": body["content"][4]["id"], "name": "noargs", "input": {},
+        {"type": "tool_use", "id": body["content"][5]["id"], "name": "noargs", "input": {},
          "caller": {"type": "direct"}},
     ]
-    assert decode_tool_id(body["content"][4]["id"]) == "fc.1"
+    assert decode_tool_id(body["content"][5]["id"]) == "fc.1"
     assert body["usage"] == {"input_tokens": 25, "cache_creation_input_tokens": 5, "cache_read_input_tokens": 20,
                              "cache_creation": None, "output_tokens": 10, "server_tool_use": None,
                              "service_tier": None, "inference_geo": None}

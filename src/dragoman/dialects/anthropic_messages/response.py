@@ -10,11 +10,13 @@ Encoding, named rules:
 - ``TextPart`` → ``text`` with ``citations: null``; ``RefusalPart`` → a ``text`` block, and the stop reason
   becomes ``refusal`` (see ``stop_reason.py``).
 - ``ReasoningPart`` → ``redacted_thinking`` when it has redacted data, else ``thinking`` with its text (or
-  its summaries joined by blank lines when it has no text) and its signature, or ``""`` when it has none
-  (reasoning from an OpenAI-dialect upstream). The SDK types accept an empty signature and Claude Code
-  shows the block; only the real Anthropic API would reject it, and such a block is only ever sent back
-  through dragoman, whose request encoder leaves unsigned thinking out. Reasoning with nothing to show
-  (only OpenAI ``encrypted`` content, which no Anthropic client can use) is left out.
+  its summaries joined by blank lines when it has no text) and, as ``signature``, the opaque proof the
+  upstream gave: its signature, else OpenAI's ``encrypted`` content (so a client that hands the block back
+  hands back the upstream's reasoning state, as the stream decoders carry it too), else ``""`` (chat
+  ``reasoning_content``). The SDK types accept any string and Claude Code shows the block; only the real
+  Anthropic API would reject a foreign or empty signature, and the block only goes back to the route that
+  produced it (dragoman's request encoder leaves thinking without an Anthropic signature out). Reasoning
+  with no text, summary or proof is left out.
 - ``ToolCallPart`` → ``tool_use`` with the id made Anthropic-safe (``tool_ids.py``) and ``input`` parsed from
   the argument text (``""`` means ``{}``). Arguments that are not a JSON object are left out with their block
   when the answer was cut off (``max_tokens``: incomplete JSON is expected then, and such a call cannot be
@@ -158,9 +160,10 @@ def _reasoning_block(part: ReasoningPart) -> JSONObject | None:
     if part.redacted_data:
         return {"type": "redacted_thinking", "data": part.redacted_data}
     text = part.text or "\n\n".join(part.summary)
-    if not text and not part.signature:
+    signature = part.signature or part.encrypted or ""
+    if not text and not signature:
         return None
-    return {"type": "thinking", "thinking": text, "signature": part.signature or ""}
+    return {"type": "thinking", "thinking": text, "signature": signature}
 
 
 def _tool_use_block(part: ToolCallPart, stop: StopKind) -> JSONObject | None:

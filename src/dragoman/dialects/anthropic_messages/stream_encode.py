@@ -9,9 +9,10 @@ the whole stream. Any other event before :class:`StreamStart` gets a ``message_s
 
 Named rules (the same as ``response.py``): text and refusal blocks are ``text`` blocks, and a refusal turns
 a natural stop into ``refusal``; tool ids are made Anthropic-safe; a reasoning block without redacted data
-is started lazily, at its first thinking text or signature, so one with nothing to show is left out (block
-indices stay 0, 1, 2… as the SDK requires); an unsigned thinking block gets no ``signature_delta`` (its
-signature stays ``""``). Tool arguments are relayed fragment by fragment, unchecked.
+is started lazily, at its first thinking text or signature (whatever opaque proof the upstream decoder
+gave, e.g. OpenAI ``encrypted_content``), so one with neither is left out (block indices stay 0, 1, 2… as
+the SDK requires); an unsigned thinking block gets no ``signature_delta`` (its signature stays ``""``).
+Tool arguments are relayed fragment by fragment, unchecked.
 """
 
 from __future__ import annotations
