@@ -157,7 +157,8 @@ def test_foreign_answer_with_every_block_kind() -> None:
 
 
 def test_truncated_answer_ends_with_response_incomplete() -> None:
-    events = [START, BlockStart(0, "text"), BlockDelta(0, "Once upon"), BlockStop(0), finish(StopKind.MAX_TOKENS)]
+    events: list[StreamEvent] = [START, BlockStart(0, "text"), BlockDelta(0, "Once upon"), BlockStop(0),
+                                 finish(StopKind.MAX_TOKENS)]
     payloads = check_wire(encode_all(events))
     terminal = payloads[-1]
     assert terminal["type"] == "response.incomplete"
