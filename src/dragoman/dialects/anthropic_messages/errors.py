@@ -1,6 +1,7 @@
 """Anthropic-shaped errors: ``{"type": "error", "error": {"type", "message"}, "request_id"}``.
 
-Encoding picks the error ``type`` from the canonical kind; when the error carries an Anthropic error type
+Encoding picks the error ``type`` from the canonical kind (413 too: ``invalid_request_error``, see
+``_type_for_kind``); when the error carries an Anthropic error type
 as its ``code`` (it came from an Anthropic upstream, e.g. ``overloaded_error`` or ``billing_error``) that type
 is kept, so Claude Code and the SDK see exactly what the upstream said. ``request_id`` is required by the
 spec (nullable) and canonical errors carry none, so it is ``null``.
@@ -37,11 +38,10 @@ _MAX_MESSAGE = 2000
 
 def _type_for_kind(kind: ErrorKind) -> str:
     match kind:
-        case "invalid_request":
+        case "invalid_request" | "request_too_large":
+            # The real API types its 413 "request_too_large", which the spec's ErrorResponse union lacks;
+            # the SDKs pick their exception class from the HTTP status, so the spec's type loses nothing.
             return "invalid_request_error"
-        case "request_too_large":
-            # The real API's 413 type; the spec's ErrorResponse union lacks it.
-            return "request_too_large"
         case "authentication":
             return "authentication_error"
         case "permission":
