@@ -1,9 +1,9 @@
 """Anthropic-shaped errors: ``{"type": "error", "error": {"type", "message"}, "request_id"}``.
 
-Encoding picks the error ``type`` from the canonical kind (413 too: ``invalid_request_error``, see
-``_type_for_kind``); when the error carries an Anthropic error type
-as its ``code`` (it came from an Anthropic upstream, e.g. ``overloaded_error`` or ``billing_error``) that type
-is kept, so Claude Code and the SDK see exactly what the upstream said. ``request_id`` is required by the
+Encoding picks the error ``type`` from the canonical kind (a 413 too: ``invalid_request_error``, see
+``_type_for_kind``); when the error carries an Anthropic error type as its ``code`` (it came from an
+Anthropic upstream, e.g. ``overloaded_error`` or ``billing_error``) that type is kept, so Claude Code and
+the SDK see exactly what the upstream said. ``request_id`` is required by the
 spec (nullable) and canonical errors carry none, so it is ``null``.
 
 Decoding accepts Anthropic's shape, OpenAI-like ``{"error": {"message", "type"}}``, ``{"error": "text"}``,
