@@ -5,17 +5,14 @@ An explicit state machine: one method per upstream event type, dispatched from `
 
 Mapping: a ``message`` item's ``output_text``/``refusal`` content parts become ``text``/``refusal`` blocks,
 one per content part; a ``reasoning`` item becomes one ``reasoning`` block whose text is its summary parts
-and ``reasoning_text`` parts in arrival order, joined by a blank line (``reasoning-parts-joined``), with
-``encrypted_content`` (from ``output_item.done``) as its ``ReasoningSignature``; a ``function_call`` item
-becomes a ``tool_call`` block (``call_id``, ``name``, argument fragments). Rules:
+and ``reasoning_text`` parts in arrival order, joined by a blank line, with ``encrypted_content`` (from
+``output_item.done``) as its ``ReasoningSignature``; a ``function_call`` item becomes a ``tool_call`` block
+(``call_id``, ``name``, argument fragments). Rules:
 
-- ``lazy-blocks``: text and reasoning blocks open at their first non-empty text, so an empty content part
-  gives no block and a reasoning item with neither text nor ``encrypted_content`` gives none
-  (``empty-reasoning-dropped``). Tool calls open at ``output_item.added``.
-- ``done-fills-in``: the ``*.done`` events and the terminal response carry full texts; whatever they hold
-  beyond the streamed deltas is emitted, so servers that skip deltas or items lose nothing.
-- Blocks are sequential: a block starting closes the open one; text for an item whose block was closed
-  that way continues in a new block, while tool-call arguments cannot be split and raise.
+- Blocks follow ``stream_blocks.py`` (``lazy-blocks``, ``done-fills-in``, ``reasoning-parts-joined``,
+  interleaving). A reasoning item with neither text nor ``encrypted_content`` gives no block
+  (``empty-reasoning-dropped``); tool calls open at ``output_item.added``. The ``*.done`` events and the
+  terminal response fill in whatever deltas or whole items a server did not stream.
 - The terminal ``response.completed``/``response.incomplete`` gives the stop reason and usage;
   ``response.failed`` or an ``error`` event becomes a ``StreamError`` and ends the stream (a later
   ``response.failed`` is then ignored). ``[DONE]``, ``response.in_progress``/``queued`` and unknown event
@@ -27,32 +24,19 @@ becomes a ``tool_call`` block (``call_id``, ``name``, argument fragments). Rules
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import Any
 
 import orjson
 
 from dragoman.canonical.errors import UpstreamProtocolError
-from dragoman.canonical.events import (
-    BlockDelta,
-    BlockKind,
-    BlockStart,
-    BlockStop,
-    ReasoningSignature,
-    StreamError,
-    StreamEvent,
-    StreamFinish,
-    StreamStart,
-)
+from dragoman.canonical.events import ReasoningSignature, StreamError, StreamEvent, StreamFinish, StreamStart
 from dragoman.dialects.base import JSONObject
 from dragoman.dialects.openai_responses.errors import decode_error_event, decode_response_error
 from dragoman.dialects.openai_responses.stop_reason import decode_stop_reason
+from dragoman.dialects.openai_responses.stream_blocks import BlockSequencer, Item
 from dragoman.dialects.openai_responses.usage import decode_usage
 from dragoman.sse import SSEMessage
-
-PartKey = tuple[str, int]
-"""One upstream text part inside an item: (``content``/``summary``/``arguments``, its index)."""
 
 _WHOLE_ITEM = 0  # block key of reasoning and function-call items, which map to a single block
 
@@ -63,39 +47,16 @@ class Phase(Enum):
     DONE = auto()
 
 
-@dataclass(slots=True)
-class _Block:
-    index: int
-    kind: BlockKind
-    open: bool = True
-
-
-@dataclass(slots=True)
-class _Item:
-    kind: str
-    item_id: str
-    call_id: str = ""
-    name: str = ""
-    done: bool = False
-    blocks: dict[int, _Block] = field(default_factory=dict)
-    # Characters emitted per (block key, upstream part), kept on the item so a continuation block
-    # (after an interleaving upstream closed the first one) does not repeat them.
-    sent: dict[tuple[int, PartKey], int] = field(default_factory=dict)
-    last_part: dict[int, PartKey] = field(default_factory=dict)
-
-
 _ALLOWED_BEFORE_CREATED = frozenset({"response.created", "response.queued", "error", "response.failed"})
 
 
 class ResponsesStreamDecoder:
     def __init__(self) -> None:
         self.phase = Phase.AWAITING_CREATED
-        self._items: dict[int, _Item] = {}
+        self._items: dict[int, Item] = {}
         self._index_by_id: dict[str, int] = {}
-        self._open: _Block | None = None
-        self._next_index = 0
         self._saw_tool_call = False
-        self._out: list[StreamEvent] = []
+        self._blocks = BlockSequencer()
 
     # --- StreamDecoder interface ---
 
@@ -116,9 +77,10 @@ class ResponsesStreamDecoder:
             return []
         if self.phase is Phase.AWAITING_CREATED and kind not in _ALLOWED_BEFORE_CREATED:
             raise UpstreamProtocolError(f"Responses stream sent {kind} before response.created")
-        self._out = []
+        out: list[StreamEvent] = []
+        self._blocks.out = out
         handler(self, payload)
-        return self._out
+        return out
 
     def finish(self) -> list[StreamEvent]:
         if self.phase is not Phase.DONE:
@@ -132,7 +94,7 @@ class ResponsesStreamDecoder:
             raise UpstreamProtocolError("Responses stream sent a second response.created")
         response = _object(payload, "response")
         created = response.get("created_at")
-        self._out.append(StreamStart(
+        self._blocks.out.append(StreamStart(
             id=_text(response.get("id")),
             model=_text(response.get("model")),
             created=int(created) if isinstance(created, int | float) and not isinstance(created, bool) else 0,
@@ -148,24 +110,24 @@ class ResponsesStreamDecoder:
         for position, item in enumerate(output if isinstance(output, list) else []):
             if isinstance(item, dict):
                 self._settle_item(position, item)
-        self._close_open()
+        self._blocks.close_open()
         details = response.get("incomplete_details")
         reason = details.get("reason") if isinstance(details, dict) else None
         status = response.get("status")
         if not isinstance(status, str):
             status = "incomplete" if payload["type"] == "response.incomplete" else "completed"
         stop = decode_stop_reason(status, reason if isinstance(reason, str) else None, self._saw_tool_call)
-        self._out.append(StreamFinish(stop, decode_usage(response.get("usage"))))
+        self._blocks.out.append(StreamFinish(stop, decode_usage(response.get("usage"))))
         self.phase = Phase.DONE
 
     def _failed(self, payload: JSONObject) -> None:
         response = payload.get("response")
         error = response.get("error") if isinstance(response, dict) else None
-        self._out.append(StreamError(decode_response_error(error)))
+        self._blocks.out.append(StreamError(decode_response_error(error)))
         self.phase = Phase.DONE
 
     def _error(self, payload: JSONObject) -> None:
-        self._out.append(StreamError(decode_error_event(payload)))
+        self._blocks.out.append(StreamError(decode_error_event(payload)))
         self.phase = Phase.DONE
 
     # --- output items ---
@@ -183,16 +145,16 @@ class ResponsesStreamDecoder:
             raise UpstreamProtocolError(f"Responses stream finished output item {position} twice")
         self._settle_item(position, _object(payload, "item"))
 
-    def _add_item(self, position: int, raw: JSONObject) -> _Item:
-        item = _Item(kind=_text(raw.get("type")), item_id=_text(raw.get("id")))
+    def _add_item(self, position: int, raw: JSONObject) -> Item:
+        item = Item(kind=_text(raw.get("type")), item_id=_text(raw.get("id")))
         self._items[position] = item
         if item.item_id:
             self._index_by_id[item.item_id] = position
         if item.kind == "function_call":
             item.call_id, item.name = _text(raw.get("call_id")), _text(raw.get("name"))
             self._saw_tool_call = True
-            self._open_block(item, _WHOLE_ITEM, "tool_call")
-            self._fill(item, _WHOLE_ITEM, ("arguments", 0), _text(raw.get("arguments")), "tool_call")
+            self._blocks.open_block(item, _WHOLE_ITEM, "tool_call")
+            self._blocks.fill(item, _WHOLE_ITEM, ("arguments", 0), _text(raw.get("arguments")), "tool_call")
         return item
 
     def _settle_item(self, position: int, raw: JSONObject) -> None:
@@ -203,41 +165,41 @@ class ResponsesStreamDecoder:
         if item.kind == "message":
             for index, part in enumerate(_dicts(raw.get("content"))):
                 if part.get("type") == "output_text":
-                    self._fill(item, index, ("content", index), _text(part.get("text")), "text")
+                    self._blocks.fill(item, index, ("content", index), _text(part.get("text")), "text")
                 elif part.get("type") == "refusal":
-                    self._fill(item, index, ("content", index), _text(part.get("refusal")), "refusal")
+                    self._blocks.fill(item, index, ("content", index), _text(part.get("refusal")), "refusal")
         elif item.kind == "reasoning":
             for index, part in enumerate(_dicts(raw.get("summary"))):
-                self._fill(item, _WHOLE_ITEM, ("summary", index), _text(part.get("text")), "reasoning")
+                self._blocks.fill(item, _WHOLE_ITEM, ("summary", index), _text(part.get("text")), "reasoning")
             for index, part in enumerate(_dicts(raw.get("content"))):
-                self._fill(item, _WHOLE_ITEM, ("content", index), _text(part.get("text")), "reasoning")
+                self._blocks.fill(item, _WHOLE_ITEM, ("content", index), _text(part.get("text")), "reasoning")
             encrypted = raw.get("encrypted_content")
             if isinstance(encrypted, str) and encrypted:
-                block = self._block(item, _WHOLE_ITEM, "reasoning")
-                self._out.append(ReasoningSignature(block.index, encrypted))
+                block = self._blocks.block(item, _WHOLE_ITEM, "reasoning")
+                self._blocks.out.append(ReasoningSignature(block.index, encrypted))
         elif item.kind == "function_call":
-            self._fill(item, _WHOLE_ITEM, ("arguments", 0), _text(raw.get("arguments")), "tool_call")
+            self._blocks.fill(item, _WHOLE_ITEM, ("arguments", 0), _text(raw.get("arguments")), "tool_call")
         for block in item.blocks.values():
-            self._close(block)
+            self._blocks.close(block)
         item.done = True
 
     # --- content deltas and their completions ---
 
     def _text_delta(self, payload: JSONObject) -> None:
         index = _int(payload, "content_index")
-        self._emit(self._item(payload), index, ("content", index), _text(payload.get("delta")), "text")
+        self._blocks.emit(self._item(payload), index, ("content", index), _text(payload.get("delta")), "text")
 
     def _text_done(self, payload: JSONObject) -> None:
         index = _int(payload, "content_index")
-        self._fill(self._item(payload), index, ("content", index), _text(payload.get("text")), "text")
+        self._blocks.fill(self._item(payload), index, ("content", index), _text(payload.get("text")), "text")
 
     def _refusal_delta(self, payload: JSONObject) -> None:
         index = _int(payload, "content_index")
-        self._emit(self._item(payload), index, ("content", index), _text(payload.get("delta")), "refusal")
+        self._blocks.emit(self._item(payload), index, ("content", index), _text(payload.get("delta")), "refusal")
 
     def _refusal_done(self, payload: JSONObject) -> None:
         index = _int(payload, "content_index")
-        self._fill(self._item(payload), index, ("content", index), _text(payload.get("refusal")), "refusal")
+        self._blocks.fill(self._item(payload), index, ("content", index), _text(payload.get("refusal")), "refusal")
 
     def _part_added(self, payload: JSONObject) -> None:
         self._part_text(payload, fill=False)
@@ -246,12 +208,12 @@ class ResponsesStreamDecoder:
         item = self._part_text(payload, fill=True)
         block = item.blocks.get(_int(payload, "content_index")) if item.kind == "message" else None
         if block is not None:
-            self._close(block)
+            self._blocks.close(block)
 
-    def _part_text(self, payload: JSONObject, *, fill: bool) -> _Item:
+    def _part_text(self, payload: JSONObject, *, fill: bool) -> Item:
         item, index, part = self._item(payload), _int(payload, "content_index"), _object(payload, "part")
         kind = part.get("type")
-        write = self._fill if fill else self._emit
+        write = self._blocks.fill if fill else self._blocks.emit
         if item.kind == "message" and kind == "output_text":
             write(item, index, ("content", index), _text(part.get("text")), "text")
         elif item.kind == "message" and kind == "refusal":
@@ -262,34 +224,34 @@ class ResponsesStreamDecoder:
 
     def _summary_delta(self, payload: JSONObject) -> None:
         part = ("summary", _int(payload, "summary_index"))
-        self._emit(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("delta")), "reasoning")
+        self._blocks.emit(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("delta")), "reasoning")
 
     def _summary_done(self, payload: JSONObject) -> None:
         part = ("summary", _int(payload, "summary_index"))
-        self._fill(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("text")), "reasoning")
+        self._blocks.fill(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("text")), "reasoning")
 
     def _summary_part(self, payload: JSONObject) -> None:
         part, text = ("summary", _int(payload, "summary_index")), _text(_object(payload, "part").get("text"))
-        self._fill(self._item(payload), _WHOLE_ITEM, part, text, "reasoning")
+        self._blocks.fill(self._item(payload), _WHOLE_ITEM, part, text, "reasoning")
 
     def _reasoning_delta(self, payload: JSONObject) -> None:
         part = ("content", _int(payload, "content_index"))
-        self._emit(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("delta")), "reasoning")
+        self._blocks.emit(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("delta")), "reasoning")
 
     def _reasoning_done(self, payload: JSONObject) -> None:
         part = ("content", _int(payload, "content_index"))
-        self._fill(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("text")), "reasoning")
+        self._blocks.fill(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("text")), "reasoning")
 
     def _arguments_delta(self, payload: JSONObject) -> None:
-        self._emit(self._item(payload), _WHOLE_ITEM, ("arguments", 0), _text(payload.get("delta")), "tool_call")
+        self._blocks.emit(self._item(payload), _WHOLE_ITEM, ("arguments", 0), _text(payload.get("delta")), "tool_call")
 
     def _arguments_done(self, payload: JSONObject) -> None:
         text = _text(payload.get("arguments"))
-        self._fill(self._item(payload), _WHOLE_ITEM, ("arguments", 0), text, "tool_call")
+        self._blocks.fill(self._item(payload), _WHOLE_ITEM, ("arguments", 0), text, "tool_call")
 
     # --- block bookkeeping ---
 
-    def _item(self, payload: JSONObject) -> _Item:
+    def _item(self, payload: JSONObject) -> Item:
         position = payload.get("output_index")
         if not isinstance(position, int):
             position = self._index_by_id.get(_text(payload.get("item_id")))
@@ -299,52 +261,6 @@ class ResponsesStreamDecoder:
         if item.done:
             raise UpstreamProtocolError(f"Responses stream sent {payload['type']} after output_item.done")
         return item
-
-    def _emit(self, item: _Item, key: int, part: PartKey, text: str, kind: BlockKind) -> None:
-        if not text:
-            return
-        block = self._block(item, key, kind)
-        last = item.last_part.get(key)
-        if kind == "reasoning" and last is not None and last != part:
-            self._out.append(BlockDelta(block.index, "\n\n"))
-        self._out.append(BlockDelta(block.index, text))
-        item.sent[key, part] = item.sent.get((key, part), 0) + len(text)
-        item.last_part[key] = part
-
-    def _fill(self, item: _Item, key: int, part: PartKey, full: str, kind: BlockKind) -> None:
-        sent = item.sent.get((key, part), 0)
-        if len(full) > sent:
-            self._emit(item, key, part, full[sent:], kind)
-
-    def _block(self, item: _Item, key: int, kind: BlockKind) -> _Block:
-        block = item.blocks.get(key)
-        if block is not None and block.open:
-            return block
-        if block is not None and kind == "tool_call":
-            raise UpstreamProtocolError("Responses stream interleaved function-call arguments with other output")
-        return self._open_block(item, key, kind)
-
-    def _open_block(self, item: _Item, key: int, kind: BlockKind) -> _Block:
-        self._close_open()
-        block = _Block(self._next_index, kind)
-        self._next_index += 1
-        item.blocks[key] = block
-        self._open = block
-        tool = kind == "tool_call"
-        self._out.append(BlockStart(block.index, kind, tool_call_id=item.call_id if tool else None,
-                                    tool_name=item.name if tool else None))
-        return block
-
-    def _close(self, block: _Block) -> None:
-        if block.open:
-            block.open = False
-            self._out.append(BlockStop(block.index))
-        if self._open is block:
-            self._open = None
-
-    def _close_open(self) -> None:
-        if self._open is not None:
-            self._close(self._open)
 
 
 def _text(value: object) -> str:
