@@ -22,9 +22,14 @@ from dragoman.canonical.errors import (
     UpstreamUnavailable,
 )
 from dragoman.dialects.openai_responses.codec import CODEC
-from dragoman.dialects.openai_responses.errors import decode_error_event, encode_error_event
+from dragoman.dialects.openai_responses.errors import (
+    RESPONSE_ERROR_CODES,
+    decode_error_event,
+    encode_error_event,
+    encode_response_error,
+)
 from tests.dialects.openai_responses.helpers import fixture
-from tests.schemas import OPENAI_ERROR, OPENAI_RESPONSE_EVENT, assert_valid, assert_valid_event
+from tests.schemas import OPENAI_ERROR, OPENAI_RESPONSE_EVENT, _load_spec, assert_valid, assert_valid_event
 
 
 def test_recorded_400_is_passed_on() -> None:
@@ -79,3 +84,13 @@ def test_every_error_kind_encodes_to_the_spec_shape(error: GatewayError) -> None
 def test_error_event_status_is_inferred_from_its_code(payload: dict[str, object], status: int) -> None:
     error = decode_error_event(json.loads(json.dumps(payload)))
     assert error.status == status and "m" in error.message
+
+
+def test_failed_response_codes_stay_in_the_spec_enum() -> None:
+    assert set(_load_spec("openai")["components"]["schemas"]["ResponseErrorCode"]["enum"]) == RESPONSE_ERROR_CODES
+    kept = UpstreamError("slow index", status=400, kind="invalid_request", code="vector_store_timeout")
+    assert encode_response_error(kept) == {"code": "vector_store_timeout", "message": "slow index"}
+    quota = UpstreamError("quota", status=429, kind="rate_limit", code="insufficient_quota")
+    assert encode_response_error(quota)["code"] == "rate_limit_exceeded"
+    overloaded = UpstreamUnavailable("upstream overloaded (529): Overloaded", code="overloaded_error")
+    assert encode_response_error(overloaded)["code"] == "server_error"

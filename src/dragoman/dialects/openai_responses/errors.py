@@ -7,9 +7,11 @@ have no HTTP status of their own, so one is inferred from the code or type name 
 goes through the shared ``openai_errors.decode_error``: 4xx is passed on, anything else becomes a 502.
 
 Encoding (rule ``error-event-both-shapes``): the ``error`` event carries the spec's flat fields *and* the
-real API's nested ``error`` object, so clients written against either shape read it. ``response.error.code``
-keeps the error's own code (as the real API does, e.g. ``insufficient_quota``, which Codex acts on); without
-one it is ``rate_limit_exceeded`` for rate limits and ``server_error`` otherwise (values of the spec's enum).
+real API's nested ``error`` object, so clients written against either shape read it; its ``code`` is the
+error's own. ``response.error.code`` must be one of the spec's ``ResponseErrorCode`` values (SDKs type it as
+that enum): the error's own code when it is one, else ``rate_limit_exceeded`` for rate limits and
+``server_error`` otherwise (``failed-code-in-enum``; the real API also sends codes outside the enum, such as
+``insufficient_quota``, which the ``error`` event before it still carries).
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ import orjson
 from dragoman.canonical.errors import GatewayError
 from dragoman.dialects import openai_errors
 from dragoman.dialects.base import JSONObject
+
+RESPONSE_ERROR_CODES = frozenset({
+    "server_error", "rate_limit_exceeded", "invalid_prompt", "data_residency_mismatch", "bio_policy",
+    "vector_store_timeout", "invalid_image", "invalid_image_format", "invalid_base64_image", "invalid_image_url",
+    "image_too_large", "image_too_small", "image_parse_error", "image_content_policy_violation",
+    "invalid_image_mode", "image_file_too_large", "unsupported_image_media_type", "empty_image_file",
+    "failed_to_download_image", "image_file_not_found",
+})
+"""The spec's ``ResponseErrorCode`` enum."""
 
 _STATUS_BY_NAME: dict[str, int] = {
     "invalid_request_error": 400,
@@ -65,7 +76,9 @@ def decode_response_error(error: object) -> GatewayError:
 
 
 def encode_response_error(error: GatewayError) -> JSONObject:
-    code = error.code or ("rate_limit_exceeded" if error.kind == "rate_limit" else "server_error")
+    code = error.code
+    if code not in RESPONSE_ERROR_CODES:
+        code = "rate_limit_exceeded" if error.kind == "rate_limit" else "server_error"
     return {"code": code, "message": error.message}
 
 

@@ -244,7 +244,8 @@ def _check_include(include: Any, untranslated: list[str]) -> None:
 
 def encode_request(request: Request, model: str) -> JSONObject:
     if request.stop:
-        raise InvalidRequest("a Responses upstream has no stop sequences; remove 'stop'", param="stop")
+        raise InvalidRequest("stop sequences ('stop' / 'stop_sequences') cannot be sent to this model: its "
+                             "Responses upstream has none; remove them", param="stop")
     if request.tools:
         raise InvalidRequest("tools cannot be sent to a Responses upstream yet", param="tools")
     if request.tool_choice is not None:
