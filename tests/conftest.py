@@ -9,13 +9,18 @@ import httpx2
 import openai
 import pytest
 
-from tests.gateway import Gateway, clean_env, model_entry, scenario_config
+from tests.gateway import (
+    CLIENT_KEY,
+    KEEPALIVE_SECONDS,
+    SMALL_BODY_LIMIT,
+    Gateway,
+    clean_env,
+    model_entry,
+    scenario_config,
+)
 from tests.upstream import UPSTREAM_KEY, FakeUpstream
 
-CLIENT_KEY = "client-key-never-forwarded"
 E2E_KEY_VARIABLE = "DRAGOMAN_E2E_UPSTREAM_KEY"
-KEEPALIVE_SECONDS = 0.5
-SMALL_BODY_LIMIT = 64 * 1024
 
 
 def _started(gateway: Gateway) -> Iterator[Gateway]:

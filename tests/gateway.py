@@ -22,7 +22,10 @@ import yaml
 from tests.upstream import DIALECTS, SCENARIOS, UPSTREAM_KEY, Dialect
 
 PROVIDERS: dict[Dialect, str] = {"chat": "openai", "responses": "openai-responses", "anthropic": "anthropic"}
-HANG_TIMEOUT_SECONDS = 1.5
+HANG_TIMEOUT_SECONDS = 0.5
+CLIENT_KEY = "client-key-never-forwarded"
+KEEPALIVE_SECONDS = 0.5
+SMALL_BODY_LIMIT = 64 * 1024
 # Variables a developer's shell may hold that must not leak into the gateway under test.
 SCRUBBED_ENV = ("DRAGOMAN_CONFIG", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
 

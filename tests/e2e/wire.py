@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx2
 
+from tests.gateway import CLIENT_KEY
 from tests.upstream import Dialect
 
 PATHS: dict[Dialect, str] = {"chat": "/v1/chat/completions", "responses": "/v1/responses",
                              "anthropic": "/v1/messages"}
-CLIENT_KEY = "client-key-never-forwarded"
 ANTHROPIC_VERSION = "2023-06-01"
 
 

@@ -22,7 +22,11 @@ tool-call                 responses-nonstream-function-call.json      responses-
 parallel-tool-calls       responses-nonstream-parallel-function-calls  —
 length / content-filter   text, status incomplete + incomplete_details  text stream ending in response.incomplete
 cache-hit                 text, usage: 2048 input of which 1536 cached   text stream, same change
-midstream-error           —                                           responses-stream-error-midstream.chunks
+midstream-error           —                                           text stream to its first delta, then the
+                                                                      error + response.failed events of
+                                                                      responses-stream-error-midstream.chunks
+early-stream-error        —                                           responses-stream-error-midstream.chunks
+                                                                      (error right after response.in_progress)
 **anthropic** (``POST /v1/messages``)
 text                      messages-nonstream-text.json                messages-stream-text.chunks.txt
 thinking                  messages-nonstream-thinking.json            messages-stream-thinking-signature.sse
@@ -140,7 +144,9 @@ RESPONSES: dict[str, Scenario] = {
         lambda: recorded_json("openai/responses-nonstream-parallel-function-calls.json"), None),
     "length": _variant("responses", v.responses_incomplete("max_output_tokens")),
     "content-filter": _variant("responses", v.responses_incomplete("content_filter")),
-    "midstream-error": Scenario(None, lambda: recorded_stream("openai/responses-stream-error-midstream.chunks.txt")),
+    "midstream-error": Scenario(None, lambda: v.responses_midstream_error(
+        TEXT_STREAM["responses"](), recorded_stream("openai/responses-stream-error-midstream.chunks.txt"))),
+    "early-stream-error": Scenario(None, lambda: recorded_stream("openai/responses-stream-error-midstream.chunks.txt")),
 }
 
 ANTHROPIC: dict[str, Scenario] = {

@@ -240,8 +240,12 @@ class FakeUpstream:
                 for record in answer.records:
                     await response.write(record)
                 if answer.ending == "abort":
-                    assert request.transport is not None
-                    request.transport.abort()
+                    transport = request.transport
+                    assert transport is not None
+                    # Let what was written reach the peer first: the cut comes after the last record.
+                    while transport.get_write_buffer_size() > 0:
+                        await asyncio.sleep(0.002)
+                    transport.abort()
                     return response
                 await response.write_eof()
                 return response

@@ -87,6 +87,22 @@ def anthropic_midstream_error(stream: Stream) -> Stream:
     raise LookupError("the stream has no content_block_delta")
 
 
+def responses_midstream_error(text: Stream, failure: Stream) -> Stream:
+    """The text stream up to its first output_text delta, then the recorded ``error`` and ``response.failed``
+    events, renumbered to continue the sequence and carrying the text stream's response id."""
+    payloads = [record_payload(record) for record in text.records]
+    cut = next(index for index, payload in enumerate(payloads) if payload["type"] == "response.output_text.delta")
+    response_id = payloads[0]["response"]["id"]
+    tail = []
+    for offset, record in enumerate(failure.records[-2:]):
+        payload = copy.deepcopy(record_payload(record))
+        payload["sequence_number"] = cut + 1 + offset
+        if "response" in payload:
+            payload["response"]["id"] = response_id
+        tail.append(rewrite_record(record, payload))
+    return Stream((*text.records[: cut + 1], *tail))
+
+
 def delayed(answer: Body | Stream, seconds: float) -> Body | Stream:
     return replace(answer, delay=seconds)
 
