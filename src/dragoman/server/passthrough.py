@@ -1,7 +1,8 @@
 """Same-dialect streams: upstream bytes are relayed as they arrive.
 
-The SSE records are also fed to the dialect's stream decoder, only to learn the usage and to notice an
-upstream error that arrives before any content (then the client still gets a real HTTP error status).
+The SSE records are also fed to the dialect's stream decoder, to learn the usage, to notice an upstream
+error that arrives before any content (then the client still gets a real HTTP error status), and to notice
+a stream that is cut off or unreadable (then an error goes inside the stream instead of a silent truncation).
 When dragoman itself asked a chat upstream for the usage chunk, that chunk is held back from the client.
 """
 
@@ -36,21 +37,23 @@ class PassthroughStream:
         self._upstream = upstream
         self._encoder = encoder
         self._start: StreamStart | None = None
-        self._decoder: StreamDecoder | None = decoder
+        self._decoder = decoder
         self._sse = SSEDecoder()
         self._interval = keepalive_interval
         self._hide_usage_chunk = hide_usage_chunk
         self._pump: EventPump[bytes] = EventPump(upstream.chunks())
-        self._held: bytes | None = None
+        self._held: tuple[bytes, list[SSEMessage]] | None = None
         self.usage: Usage | None = None
+        self._upstream_failed = False
 
     async def peek(self) -> None:
         """Wait up to one keepalive interval for the first bytes; raise an upstream error found there."""
         chunk = await self._pump.next(self._interval)
         if chunk is None or isinstance(chunk, _TimedOut):
             return
-        self._held = chunk
-        for event in self._observe(self._sse.feed(chunk)):
+        messages = self._sse.feed(chunk)
+        self._held = (chunk, messages)
+        for event in self._observe(messages):
             if isinstance(event, StreamError):
                 raise event.error
             if isinstance(event, BlockStart | StreamFinish):
@@ -61,20 +64,28 @@ class PassthroughStream:
             if self._held is None:
                 while True:
                     yield SSE_COMMENT_KEEPALIVE
-                    chunk = await self._pump.next(self._interval)
-                    if chunk is None:
-                        return
-                    if not isinstance(chunk, _TimedOut):
-                        self._held = chunk
-                        self._observe(self._sse.feed(chunk))
+                    pulled = await self._pump.next(self._interval)
+                    if pulled is None:
                         break
-            yield self._relay(self._held)
-            async for chunk in self._pump.rest():
-                yield self._relay(chunk, observe=True)
-            for message in self._sse.flush():
-                self._observe([message])
-            self._finish_decoder()
+                    if not isinstance(pulled, _TimedOut):
+                        messages = self._sse.feed(pulled)
+                        self._observe(messages)
+                        self._held = (pulled, messages)
+                        break
+            if self._held is not None:
+                yield self._relay(*self._held)
+                async for chunk in self._pump.rest():
+                    messages = self._sse.feed(chunk)
+                    self._observe(messages)
+                    yield self._relay(chunk, messages)
+                    if self._upstream_failed:
+                        return  # the upstream's own in-stream error, already in the client's dialect
+            self._observe(self._sse.flush())
+            if not self._upstream_failed:
+                self._finish_decoder()
         except GatewayError as error:
+            # The upstream broke off or sent something unreadable: the client must not see a silently
+            # truncated stream, so the error goes inside it in the client's (here: the upstream's) dialect.
             log.warning("relayed stream from %s failed: %s", self._upstream.where, error.message)
             if self._start is not None:
                 self._encoder.encode(self._start)  # only to give the encoder the stream's identity
@@ -83,52 +94,32 @@ class PassthroughStream:
             await self._pump.aclose()
             self._upstream.close()
 
-    def _relay(self, chunk: bytes, *, observe: bool = False) -> bytes:
+    def _relay(self, chunk: bytes, messages: list[SSEMessage]) -> bytes:
         if not self._hide_usage_chunk:
-            if observe:
-                self._observe(self._sse.feed(chunk))
             return chunk
-        if observe:
-            messages = self._sse.feed(chunk)
-            self._observe(messages)
-        else:
-            messages = self._pending_messages(chunk)
         out = bytearray()
         for message in messages:
             data = message.data.encode()
-            if any(marker in data for marker in _USAGE_ONLY_MARKERS) and b'"usage"' in data:
+            if b'"usage"' in data and any(marker in data for marker in _USAGE_ONLY_MARKERS):
                 continue
             out += encode_sse(data, message.event)
         return bytes(out)
 
-    def _pending_messages(self, chunk: bytes) -> list[SSEMessage]:
-        # The held first chunk was already parsed in peek(); re-parse it with a fresh framer for relaying.
-        return SSEDecoder().feed(chunk)
-
     def _observe(self, messages: list[SSEMessage]) -> list[StreamEvent]:
-        if self._decoder is None:
-            return []
+        """Feed the records to the decoder; its ``UpstreamProtocolError`` ends the relay."""
         events: list[StreamEvent] = []
-        try:
-            for message in messages:
-                events.extend(self._decoder.feed(message))
-        except GatewayError as error:
-            log.warning("could not read usage from %s: %s", self._upstream.where, error.message)
-            self._decoder = None
-            return events
+        for message in messages:
+            events.extend(self._decoder.feed(message))
         for event in events:
             if isinstance(event, StreamFinish):
                 self.usage = event.usage
             elif isinstance(event, StreamStart):
                 self._start = event
+            elif isinstance(event, StreamError):
+                self._upstream_failed = True
         return events
 
     def _finish_decoder(self) -> None:
-        if self._decoder is None:
-            return
-        try:
-            for event in self._decoder.finish():
-                if isinstance(event, StreamFinish):
-                    self.usage = event.usage
-        except GatewayError as error:
-            log.warning("relayed stream from %s ended early: %s", self._upstream.where, error.message)
+        for event in self._decoder.finish():
+            if isinstance(event, StreamFinish):
+                self.usage = event.usage
