@@ -57,7 +57,10 @@ class Gateway:
     ) -> Response:
         if request.max_tokens is None and deployment.max_tokens is not None:
             request.max_tokens = deployment.max_tokens
-        payload = orjson.dumps(upstream.encode_request(request, deployment.upstream_model))
+        try:
+            payload = orjson.dumps(upstream.encode_request(request, deployment.upstream_model))
+        except InvalidRequest as error:
+            raise _in_client_terms(error, client) from None
         headers = upstream.upstream_headers(deployment.api_key)
         answer = await self.upstreams.post(
             deployment, upstream.upstream_path, payload, headers, stream=request.stream
@@ -133,6 +136,24 @@ def _untranslatable(request: Request, client: Codec, upstream: Codec) -> Invalid
         "see docs/compatibility.md.",
         param=first,
     )
+
+
+# Canonical field names an upstream encoder may refuse, as each client dialect spells them.
+_WIRE_PARAM_NAMES: dict[str, dict[str, str]] = {
+    "anthropic_messages": {"stop": "stop_sequences", "user": "metadata.user_id"},
+    "openai_responses": {"max_tokens": "max_output_tokens"},
+    "openai_chat": {},
+}
+
+
+def _in_client_terms(error: InvalidRequest, client: Codec) -> InvalidRequest:
+    """An upstream encoder names canonical fields; the client should read its own field names."""
+    wire = _WIRE_PARAM_NAMES[client.name].get(error.param or "")
+    if wire is None:
+        return error
+    error.message = error.message.replace(f"'{error.param}'", f"'{wire}'")
+    error.param = wire
+    return error
 
 
 def _retry_after_header(answer: UpstreamResponse) -> dict[str, str]:
