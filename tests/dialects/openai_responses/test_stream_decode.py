@@ -322,3 +322,8 @@ def test_interleaved_tool_arguments_are_a_protocol_error() -> None:
     arguments = {"type": "response.function_call_arguments.delta", "output_index": 0, "delta": "{}"}
     with pytest.raises(UpstreamProtocolError, match="interleaved"):
         run(CREATED, call_added(0), message_added(1), text_delta("x", index=1), arguments)
+
+
+def test_event_for_an_item_of_another_kind_is_a_protocol_error() -> None:
+    with pytest.raises(UpstreamProtocolError, match="for a function_call item"):
+        run(CREATED, call_added(0), text_delta("x"))

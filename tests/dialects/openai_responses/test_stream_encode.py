@@ -209,3 +209,11 @@ def test_keepalive_is_an_sse_comment() -> None:
 def test_missing_tool_call_id_gets_one() -> None:
     payloads = check_wire(encode_all([START, BlockStart(0, "tool_call"), BlockStop(0), finish(StopKind.TOOL_USE)]))
     assert payloads[-1]["response"]["output"][0]["call_id"].startswith("call_")
+
+
+def test_block_before_stream_start_still_opens_the_stream_first() -> None:
+    events: list[StreamEvent] = [BlockStart(0, "text"), BlockDelta(0, "hi"), BlockStop(0), finish()]
+    payloads = check_wire(encode_all(events))
+    assert [p["type"] for p in payloads[:3]] == ["response.created", "response.in_progress",
+                                                 "response.output_item.added"]
+    assert payloads[-1]["response"]["model"] == "client-model"

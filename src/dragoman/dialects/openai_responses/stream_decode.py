@@ -30,7 +30,14 @@ from typing import Any
 import orjson
 
 from dragoman.canonical.errors import UpstreamProtocolError
-from dragoman.canonical.events import ReasoningSignature, StreamError, StreamEvent, StreamFinish, StreamStart
+from dragoman.canonical.events import (
+    BlockKind,
+    ReasoningSignature,
+    StreamError,
+    StreamEvent,
+    StreamFinish,
+    StreamStart,
+)
 from dragoman.dialects.base import JSONObject
 from dragoman.dialects.openai_responses.errors import decode_error_event, decode_response_error
 from dragoman.dialects.openai_responses.stop_reason import decode_stop_reason
@@ -186,20 +193,16 @@ class ResponsesStreamDecoder:
     # --- content deltas and their completions ---
 
     def _text_delta(self, payload: JSONObject) -> None:
-        index = _int(payload, "content_index")
-        self._blocks.emit(self._item(payload), index, ("content", index), _text(payload.get("delta")), "text")
+        self._message_text(payload, "delta", "text", fill=False)
 
     def _text_done(self, payload: JSONObject) -> None:
-        index = _int(payload, "content_index")
-        self._blocks.fill(self._item(payload), index, ("content", index), _text(payload.get("text")), "text")
+        self._message_text(payload, "text", "text", fill=True)
 
     def _refusal_delta(self, payload: JSONObject) -> None:
-        index = _int(payload, "content_index")
-        self._blocks.emit(self._item(payload), index, ("content", index), _text(payload.get("delta")), "refusal")
+        self._message_text(payload, "delta", "refusal", fill=False)
 
     def _refusal_done(self, payload: JSONObject) -> None:
-        index = _int(payload, "content_index")
-        self._blocks.fill(self._item(payload), index, ("content", index), _text(payload.get("refusal")), "refusal")
+        self._message_text(payload, "refusal", "refusal", fill=True)
 
     def _part_added(self, payload: JSONObject) -> None:
         self._part_text(payload, fill=False)
@@ -209,6 +212,41 @@ class ResponsesStreamDecoder:
         block = item.blocks.get(_int(payload, "content_index")) if item.kind == "message" else None
         if block is not None:
             self._blocks.close(block)
+
+    def _summary_delta(self, payload: JSONObject) -> None:
+        self._reasoning_text(payload, "summary", _text(payload.get("delta")), fill=False)
+
+    def _summary_done(self, payload: JSONObject) -> None:
+        self._reasoning_text(payload, "summary", _text(payload.get("text")), fill=True)
+
+    def _summary_part(self, payload: JSONObject) -> None:
+        self._reasoning_text(payload, "summary", _text(_object(payload, "part").get("text")), fill=True)
+
+    def _reasoning_delta(self, payload: JSONObject) -> None:
+        self._reasoning_text(payload, "content", _text(payload.get("delta")), fill=False)
+
+    def _reasoning_done(self, payload: JSONObject) -> None:
+        self._reasoning_text(payload, "content", _text(payload.get("text")), fill=True)
+
+    def _arguments_delta(self, payload: JSONObject) -> None:
+        item = self._item(payload, "function_call")
+        self._blocks.emit(item, _WHOLE_ITEM, ("arguments", 0), _text(payload.get("delta")), "tool_call")
+
+    def _arguments_done(self, payload: JSONObject) -> None:
+        item = self._item(payload, "function_call")
+        self._blocks.fill(item, _WHOLE_ITEM, ("arguments", 0), _text(payload.get("arguments")), "tool_call")
+
+    # --- shared by the content handlers ---
+
+    def _message_text(self, payload: JSONObject, key: str, kind: BlockKind, *, fill: bool) -> None:
+        item, index = self._item(payload, "message"), _int(payload, "content_index")
+        write = self._blocks.fill if fill else self._blocks.emit
+        write(item, index, ("content", index), _text(payload.get(key)), kind)
+
+    def _reasoning_text(self, payload: JSONObject, channel: str, text: str, *, fill: bool) -> None:
+        item, part = self._item(payload, "reasoning"), (channel, _int(payload, f"{channel}_index"))
+        write = self._blocks.fill if fill else self._blocks.emit
+        write(item, _WHOLE_ITEM, part, text, "reasoning")
 
     def _part_text(self, payload: JSONObject, *, fill: bool) -> Item:
         item, index, part = self._item(payload), _int(payload, "content_index"), _object(payload, "part")
@@ -222,36 +260,10 @@ class ResponsesStreamDecoder:
             write(item, _WHOLE_ITEM, ("content", index), _text(part.get("text")), "reasoning")
         return item
 
-    def _summary_delta(self, payload: JSONObject) -> None:
-        part = ("summary", _int(payload, "summary_index"))
-        self._blocks.emit(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("delta")), "reasoning")
-
-    def _summary_done(self, payload: JSONObject) -> None:
-        part = ("summary", _int(payload, "summary_index"))
-        self._blocks.fill(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("text")), "reasoning")
-
-    def _summary_part(self, payload: JSONObject) -> None:
-        part, text = ("summary", _int(payload, "summary_index")), _text(_object(payload, "part").get("text"))
-        self._blocks.fill(self._item(payload), _WHOLE_ITEM, part, text, "reasoning")
-
-    def _reasoning_delta(self, payload: JSONObject) -> None:
-        part = ("content", _int(payload, "content_index"))
-        self._blocks.emit(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("delta")), "reasoning")
-
-    def _reasoning_done(self, payload: JSONObject) -> None:
-        part = ("content", _int(payload, "content_index"))
-        self._blocks.fill(self._item(payload), _WHOLE_ITEM, part, _text(payload.get("text")), "reasoning")
-
-    def _arguments_delta(self, payload: JSONObject) -> None:
-        self._blocks.emit(self._item(payload), _WHOLE_ITEM, ("arguments", 0), _text(payload.get("delta")), "tool_call")
-
-    def _arguments_done(self, payload: JSONObject) -> None:
-        text = _text(payload.get("arguments"))
-        self._blocks.fill(self._item(payload), _WHOLE_ITEM, ("arguments", 0), text, "tool_call")
-
     # --- block bookkeeping ---
 
-    def _item(self, payload: JSONObject) -> Item:
+    def _item(self, payload: JSONObject, kind: str | None = None) -> Item:
+        """The open item an event refers to (of ``kind`` when given)."""
         position = payload.get("output_index")
         if not isinstance(position, int):
             position = self._index_by_id.get(_text(payload.get("item_id")))
@@ -260,6 +272,8 @@ class ResponsesStreamDecoder:
             raise UpstreamProtocolError(f"Responses stream sent {payload['type']} for an unknown output item")
         if item.done:
             raise UpstreamProtocolError(f"Responses stream sent {payload['type']} after output_item.done")
+        if kind is not None and item.kind != kind:
+            raise UpstreamProtocolError(f"Responses stream sent {payload['type']} for a {item.kind or 'untyped'} item")
         return item
 
 

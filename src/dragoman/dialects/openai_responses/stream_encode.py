@@ -98,6 +98,8 @@ class ResponsesStreamEncoder:
         if self.phase is Phase.DONE:
             return b""
         self._frames = []
+        if self.phase is Phase.INITIAL and not isinstance(event, StreamStart | StreamError):
+            self._start("", "", 0)  # the grammar puts StreamStart first; never emit items before the opening
         match event:
             case StreamStart():
                 self._start(event.id, event.model, event.created)
