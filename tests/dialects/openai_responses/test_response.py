@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from openai.types.responses import Response as SDKResponse
 
 from dragoman.canonical.content import (
     DocumentPart,
@@ -73,6 +74,8 @@ def test_recorded_response_decodes_and_reencodes(name: str) -> None:
 
     encoded = CODEC.encode_response(response, REQUEST)
     assert_valid(*OPENAI_RESPONSE, encoded)
+    sdk = SDKResponse.model_validate(encoded)  # openai-python's own (pydantic) model of the body
+    assert sdk.output_text == "".join(text for kind, text in recorded_parts(body) if kind == "text")
     for key in ("id", "object", "created_at", "status", "model", "error", "incomplete_details"):
         assert encoded[key] == body[key], key
     assert encoded["usage"] == {**usage, "input_tokens_details": {**usage["input_tokens_details"],
@@ -105,6 +108,7 @@ def test_every_part_kind_survives_encode_then_decode() -> None:
     )
     encoded = CODEC.encode_response(response, REQUEST)
     assert_valid(*OPENAI_RESPONSE, encoded)
+    assert SDKResponse.model_validate(encoded).output_text == "abafter"
     assert encoded["id"].startswith("resp_") and encoded["id"] != response.id
     assert [item["type"] for item in encoded["output"]] == ["reasoning", "message", "function_call", "message"]
     assert encoded["output"][0]["content"] == [{"type": "reasoning_text", "text": "full thought"}]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from openai._models import construct_type
+from openai._types import omit
+from openai.lib.streaming.responses._responses import ResponseStreamState
+from openai.types.responses import ResponseStreamEvent
 
+from dragoman.canonical.assembler import assemble
+from dragoman.canonical.content import TextPart, ToolCallPart
 from dragoman.canonical.errors import (
     InvalidRequest,
     RateLimited,
@@ -217,3 +223,26 @@ def test_block_before_stream_start_still_opens_the_stream_first() -> None:
     assert [p["type"] for p in payloads[:3]] == ["response.created", "response.in_progress",
                                                  "response.output_item.added"]
     assert payloads[-1]["response"]["model"] == "client-model"
+
+
+def sdk_final_response(raw: bytes) -> Any:
+    """What openai-python's own stream accumulator (``responses.stream()``) makes of our bytes."""
+    state: ResponseStreamState[object] = ResponseStreamState(input_tools=omit, text_format=omit)
+    for payload in records(raw):
+        state.handle_event(construct_type(type_=ResponseStreamEvent, value=payload))  # type: ignore[arg-type]
+    return state._completed_response
+
+
+@pytest.mark.parametrize(("name", "number"), STREAMS, ids=[f"{n.split('/')[1]}#{i}" for n, i in STREAMS])
+def test_openai_sdk_accumulates_the_reencoded_stream(name: str, number: int) -> None:
+    events = decode_stream(stream_bytes(name, number))
+    final = sdk_final_response(encode_all(events))
+    if isinstance(events[-1], StreamError):
+        assert final is None
+        return
+    expected = assemble(events)
+    assert final.output_text == "".join(p.text for p in expected.content if isinstance(p, TextPart))
+    calls = [(item.call_id, item.name, item.arguments) for item in final.output if item.type == "function_call"]
+    assert calls == [(p.id, p.name, p.arguments) for p in expected.content if isinstance(p, ToolCallPart)]
+    assert (final.usage.input_tokens, final.usage.output_tokens) == (
+        expected.usage.input_tokens, expected.usage.output_tokens)
