@@ -43,7 +43,7 @@ as ``{"type": "message", "role": "assistant", "content": [output_text | refusal]
 - ``untranslated-refused``: tools, ``tool_choice``, tool messages and parts other than text and refusal are
   not translated this round and are refused with ``InvalidRequest`` naming ``tools``, ``tool_choice`` or
   ``messages[i].content[j]``.
-- Dropped without effect on the answer: ``Message.name`` (``message-name-dropped``: Responses messages have
+- Dropped because Responses has no form for them: ``Message.name`` (``message-name-dropped``: Responses messages have
   no participant name), ``cache_control`` (OpenAI caches prefixes by itself), ``include_usage`` (usage is
   always reported), ``parallel_tool_calls`` (meaningless without tools).
 """
