@@ -118,6 +118,7 @@ class Gateway:
             codec.stream_encoder(request),
             self.config.server.keepalive_interval,
             hide_usage_chunk=hide_usage_chunk,
+            numbered_events=codec.name == "openai_responses",
         )
         try:
             await relay.peek()

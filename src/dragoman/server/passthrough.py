@@ -9,7 +9,10 @@ When dragoman itself asked a chat upstream for the usage chunk, that chunk is he
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
+
+import orjson
 
 from dragoman.canonical.errors import GatewayError
 from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish, StreamStart
@@ -22,6 +25,23 @@ from dragoman.sse import SSE_COMMENT_KEEPALIVE, SSEDecoder, SSEMessage, encode_s
 log = logging.getLogger("dragoman.passthrough")
 
 _USAGE_ONLY_MARKERS = (b'"choices":[]', b'"choices": []')
+_SEQUENCE_NUMBER = re.compile(r'"sequence_number":\s*(\d+)')
+
+
+def continue_numbering(frames: bytes, last: int) -> bytes:
+    """Renumber the ``sequence_number`` of our own frames so they follow the upstream's last one."""
+    out = bytearray()
+    for record in frames.split(b"\n\n"):
+        if not record:
+            continue
+        head, sep, data = record.rpartition(b"data: ")
+        if sep and b'"sequence_number"' in data:
+            payload = orjson.loads(data)
+            last += 1
+            payload["sequence_number"] = last
+            data = orjson.dumps(payload)
+        out += head + sep + data + b"\n\n"
+    return bytes(out)
 
 
 class PassthroughStream:
@@ -33,6 +53,7 @@ class PassthroughStream:
         keepalive_interval: float,
         *,
         hide_usage_chunk: bool,
+        numbered_events: bool,
     ) -> None:
         self._upstream = upstream
         self._encoder = encoder
@@ -45,6 +66,8 @@ class PassthroughStream:
         self._held: tuple[bytes, list[SSEMessage]] | None = None
         self.usage: Usage | None = None
         self._upstream_failed = False
+        self._last_sequence: int | None = None
+        self._numbered_events = numbered_events
 
     async def peek(self) -> None:
         """Wait up to one keepalive interval for the first bytes; raise an upstream error found there."""
@@ -89,7 +112,8 @@ class PassthroughStream:
             log.warning("relayed stream from %s failed: %s", self._upstream.where, error.message)
             if self._start is not None:
                 self._encoder.encode(self._start)  # only to give the encoder the stream's identity
-            yield self._encoder.encode(StreamError(error))
+            frames = self._encoder.encode(StreamError(error))
+            yield frames if self._last_sequence is None else continue_numbering(frames, self._last_sequence)
         finally:
             await self._pump.aclose()
             self._upstream.close()
@@ -107,6 +131,8 @@ class PassthroughStream:
 
     def _observe(self, messages: list[SSEMessage]) -> list[StreamEvent]:
         """Feed the records to the decoder; its ``UpstreamProtocolError`` ends the relay."""
+        if self._numbered_events and messages and (found := _SEQUENCE_NUMBER.search(messages[-1].data)):
+            self._last_sequence = int(found.group(1))
         events: list[StreamEvent] = []
         for message in messages:
             events.extend(self._decoder.feed(message))
