@@ -71,7 +71,7 @@ class Gateway:
             return json_response(client.encode_response(response, request))
         events = EventPump(canonical_events(answer, upstream.stream_decoder()))
         interval = self.config.server.keepalive_interval
-        stream = TranslatedStream(events, answer, request.model or deployment.name, interval)
+        stream = TranslatedStream(events, answer, interval)
         try:
             await stream.peek()
         except BaseException:

@@ -20,7 +20,7 @@ from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
 from dragoman.server.streaming import EventPump, _TimedOut
-from dragoman.sse import SSE_COMMENT_KEEPALIVE, SSEDecoder, SSEMessage, encode_sse
+from dragoman.sse import SSEDecoder, SSEMessage, encode_sse
 
 log = logging.getLogger("dragoman.passthrough")
 
@@ -86,7 +86,7 @@ class PassthroughStream:
         try:
             if self._held is None:
                 while True:
-                    yield SSE_COMMENT_KEEPALIVE
+                    yield self._encoder.keepalive()
                     pulled = await self._pump.next(self._interval)
                     if pulled is None:
                         break

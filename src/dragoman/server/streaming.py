@@ -14,9 +14,8 @@ from collections.abc import AsyncIterator
 from typing import Final, Generic, TypeVar
 
 from dragoman.canonical.errors import GatewayError, InternalError, UpstreamProtocolError
-from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish, StreamStart
+from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
-from dragoman.ids import new_id, now
 from dragoman.providers.http import UpstreamResponse
 from dragoman.sse import SSEDecoder
 
@@ -91,12 +90,9 @@ def _starts_content(event: StreamEvent) -> bool:
 class TranslatedStream:
     """Holds the events read before the headers were committed and produces the client's bytes."""
 
-    def __init__(
-        self, pump: EventPump[StreamEvent], upstream: UpstreamResponse, model: str, keepalive_interval: float
-    ) -> None:
+    def __init__(self, pump: EventPump[StreamEvent], upstream: UpstreamResponse, keepalive_interval: float) -> None:
         self._pump = pump
         self._upstream = upstream
-        self._model = model
         self._interval = keepalive_interval
         self._held: list[StreamEvent] = []
         self._content_started = False
@@ -124,24 +120,16 @@ class TranslatedStream:
             self._upstream.close()
 
     async def _frames(self, encoder: StreamEncoder) -> AsyncIterator[bytes]:
-        started = any(isinstance(event, StreamStart) for event in self._held)
         try:
             for event in self._held:
                 yield encoder.encode(event)
             while not self._content_started:
-                if not started:
-                    # Some clients (the anthropic SDK's stream helper) reject a keepalive before the
-                    # opening event, so open the stream ourselves and drop the upstream's opening later.
-                    yield encoder.encode(StreamStart(id=new_id("msg_"), model=self._model, created=now()))
-                    started = True
                 yield encoder.keepalive()
                 pulled = await self._pump.next(self._interval)
                 if isinstance(pulled, _TimedOut):
                     continue
                 if pulled is None:
                     return
-                if isinstance(pulled, StreamStart):
-                    continue
                 self._content_started = _starts_content(pulled)
                 yield encoder.encode(pulled)
                 if isinstance(pulled, StreamError):
