@@ -14,7 +14,7 @@ from tests.e2e.conformance import check_error_body, check_stream, relayed_payloa
 from tests.e2e.outcome import of_answer, of_events
 from tests.e2e.test_pairs import PAIRS
 from tests.e2e.wire import post, request_body
-from tests.upstream import SCENARIOS, Body, Dialect, FakeUpstream
+from tests.upstream import Body, Dialect, FakeUpstream
 
 MODES = [pytest.param(False, id="json"), pytest.param(True, id="stream")]
 PAIR_IDS = [f"{client}-via-{upstream}" for client, upstream in PAIRS]
@@ -196,9 +196,3 @@ def test_stream_error_before_any_content(client: Dialect, http: httpx2.Client, u
         message = str(_assert_error_inside_stream(client, check_stream(client, answer, relayed))["message"])
     assert MIDSTREAM_MESSAGES["responses"] in message
 
-
-def test_every_scenario_has_an_entry(http: httpx2.Client) -> None:
-    """The config the harness generates names every scenario: /v1/models lists them all."""
-    listed = {model["id"] for model in http.get("/v1/models").json()["data"]}
-    for dialect, scenarios in SCENARIOS.items():
-        assert {f"{dialect}/{scenario}" for scenario in scenarios} <= listed
