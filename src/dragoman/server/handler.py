@@ -111,7 +111,9 @@ class Gateway:
                             headers=_retry_after_header(answer))
         await _raise_for_status(answer, codec, stream=request.stream)
         if not request.stream:
-            return Response(await answer.read(), media_type=answer.headers.get("content-type", JSON))
+            body = await answer.read()
+            _require_json_object(answer, body)
+            return Response(body, media_type=answer.headers.get("content-type", JSON))
         relay = PassthroughStream(
             answer,
             codec.stream_decoder(),
@@ -179,7 +181,10 @@ async def _raise_for_status(answer: UpstreamResponse, codec: Codec, *, stream: b
 
 
 async def _read_json(answer: UpstreamResponse) -> dict[str, Any]:
-    body = await answer.read()
+    return _require_json_object(answer, await answer.read())
+
+
+def _require_json_object(answer: UpstreamResponse, body: bytes) -> dict[str, Any]:
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError as error:

@@ -32,7 +32,17 @@ class ModelCatalog:
         return {"id": name, "object": "model", "created": self._created, "owned_by": OWNER}
 
     def _anthropic(self, name: str) -> dict[str, Any]:
-        return {"type": "model", "id": name, "display_name": name, "created_at": self._created_at}
+        members = self._registry.pools[name].members
+        limits = [member.max_tokens for member in members if member.max_tokens is not None]
+        return {
+            "type": "model",
+            "id": name,
+            "display_name": name,
+            "created_at": self._created_at,
+            "capabilities": None,  # unknown: the upstream decides; null is the API's own "not reported"
+            "max_input_tokens": None,
+            "max_tokens": min(limits) if limits else None,
+        }
 
     async def list(self, request: HTTPRequest) -> Response:
         names = self._registry.names

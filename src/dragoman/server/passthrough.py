@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import orjson
 
 from dragoman.canonical.errors import GatewayError
-from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish, StreamStart
+from dragoman.canonical.events import StreamError, StreamEvent, StreamFinish, StreamStart
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
@@ -44,6 +44,15 @@ def continue_numbering(frames: bytes, last: int) -> bytes:
     return bytes(out)
 
 
+class _UpstreamReportedError(Exception):
+    """The upstream sent an in-stream error record; ``before`` are the records that preceded it."""
+
+    def __init__(self, error: GatewayError, before: list[SSEMessage]) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.before = before
+
+
 class PassthroughStream:
     def __init__(
         self,
@@ -65,7 +74,6 @@ class PassthroughStream:
         self._pump: EventPump[bytes] = EventPump(upstream.chunks())
         self._held: tuple[bytes, list[SSEMessage]] | None = None
         self.usage: Usage | None = None
-        self._upstream_failed = False
         self._last_sequence: int | None = None
         self._numbered_events = numbered_events
 
@@ -76,11 +84,10 @@ class PassthroughStream:
             return
         messages = self._sse.feed(chunk)
         self._held = (chunk, messages)
-        for event in self._observe(messages):
-            if isinstance(event, StreamError):
-                raise event.error
-            if isinstance(event, BlockStart | StreamFinish):
-                break
+        try:
+            self._observe(messages)
+        except _UpstreamReportedError as reported:
+            raise reported.error from None
 
     async def body(self) -> AsyncIterator[bytes]:
         try:
@@ -101,22 +108,28 @@ class PassthroughStream:
                     messages = self._sse.feed(chunk)
                     self._observe(messages)
                     yield self._relay(chunk, messages)
-                    if self._upstream_failed:
-                        return  # the upstream's own in-stream error, already in the client's dialect
             self._observe(self._sse.flush())
-            if not self._upstream_failed:
-                self._finish_decoder()
+            self._finish_decoder()
+        except _UpstreamReportedError as reported:
+            if reported.before:
+                yield b"".join(encode_sse(message.data.encode(), message.event) for message in reported.before)
+            async for frames in self._render_error(reported.error):
+                yield frames
         except GatewayError as error:
             # The upstream broke off or sent something unreadable: the client must not see a silently
             # truncated stream, so the error goes inside it in the client's (here: the upstream's) dialect.
             log.warning("relayed stream from %s failed: %s", self._upstream.where, error.message)
-            if self._start is not None:
-                self._encoder.encode(self._start)  # only to give the encoder the stream's identity
-            frames = self._encoder.encode(StreamError(error))
-            yield frames if self._last_sequence is None else continue_numbering(frames, self._last_sequence)
+            async for frames in self._render_error(error):
+                yield frames
         finally:
             await self._pump.aclose()
             self._upstream.close()
+
+    async def _render_error(self, error: GatewayError) -> AsyncIterator[bytes]:
+        if self._start is not None:
+            self._encoder.encode(self._start)  # only to give the encoder the stream's identity
+        frames = self._encoder.encode(StreamError(error))
+        yield frames if self._last_sequence is None else continue_numbering(frames, self._last_sequence)
 
     def _relay(self, chunk: bytes, messages: list[SSEMessage]) -> bytes:
         if not self._hide_usage_chunk:
@@ -131,18 +144,22 @@ class PassthroughStream:
 
     def _observe(self, messages: list[SSEMessage]) -> list[StreamEvent]:
         """Feed the records to the decoder; its ``UpstreamProtocolError`` ends the relay."""
-        if self._numbered_events and messages and (found := _SEQUENCE_NUMBER.search(messages[-1].data)):
-            self._last_sequence = int(found.group(1))
         events: list[StreamEvent] = []
-        for message in messages:
-            events.extend(self._decoder.feed(message))
-        for event in events:
-            if isinstance(event, StreamFinish):
-                self.usage = event.usage
-            elif isinstance(event, StreamStart):
-                self._start = event
-            elif isinstance(event, StreamError):
-                self._upstream_failed = True
+        for position, message in enumerate(messages):
+            decoded = self._decoder.feed(message)
+            numbered = self._numbered_events and not any(isinstance(event, StreamError) for event in decoded)
+            if numbered and (found := _SEQUENCE_NUMBER.search(message.data)):
+                self._last_sequence = int(found.group(1))
+            for event in decoded:
+                if isinstance(event, StreamError):
+                    # Rendered by our encoder rather than relayed, so the dialect's closing frames (chat's
+                    # [DONE], Responses' response.failed) follow even when the upstream left them out.
+                    raise _UpstreamReportedError(event.error, messages[:position])
+                if isinstance(event, StreamFinish):
+                    self.usage = event.usage
+                elif isinstance(event, StreamStart):
+                    self._start = event
+                events.append(event)
         return events
 
     def _finish_decoder(self) -> None:
