@@ -105,6 +105,14 @@ def test_either_auth_header_and_upstream_key_from_config(client: Dialect, auth: 
             assert call.header("authorization") == f"Bearer {UPSTREAM_KEY}"
 
 
+@pytest.mark.parametrize("version", ["2023-06-01", "2026-10-21", "whatever"])
+def test_any_anthropic_version_is_accepted(version: str, http: httpx2.Client) -> None:
+    for model in ("anthropic/text", "chat/text"):
+        answer = post(http, "anthropic", request_body("anthropic", model),
+                      extra_headers={"anthropic-version": version})
+        assert answer.status == 200, (version, model, answer.content[:300])
+
+
 def test_query_strings_are_ignored(http: httpx2.Client, upstream: FakeUpstream) -> None:
     for client, path in (("anthropic", "/v1/messages?beta=true"), ("chat", "/v1/chat/completions?x=1"),
                          ("responses", "/v1/responses?api-version=2025-01-01")):

@@ -138,6 +138,13 @@ def test_anthropic_upstream_gets_max_tokens_when_client_omits_it(client: Dialect
     assert sent["capped/text"] == 1234, sent
 
 
+def test_chat_metadata_reaches_a_responses_upstream(http: httpx2.Client, upstream: FakeUpstream) -> None:
+    mark = upstream.mark()
+    answer = post(http, "chat", request_body("chat", "responses/text", metadata={"ticket": "T-1"}))
+    assert answer.status == 200, answer.content[:500]
+    assert only_call(upstream, mark, "responses").json["metadata"] == {"ticket": "T-1"}
+
+
 def test_chat_legacy_max_tokens_field(http: httpx2.Client, upstream: FakeUpstream) -> None:
     mark = upstream.mark()
     answer = post(http, "chat", request_body("chat", "anthropic/text", max_tokens=55))

@@ -17,6 +17,8 @@ from tests.e2e.wire import post, request_body
 from tests.upstream import Body, Dialect, FakeUpstream
 
 MODES = [pytest.param(False, id="json"), pytest.param(True, id="stream")]
+ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
+                   429: "rate_limit_error"}
 PAIR_IDS = [f"{client}-via-{upstream}" for client, upstream in PAIRS]
 
 
@@ -42,6 +44,8 @@ def test_upstream_4xx_passed_on(client: Dialect, upstream_dialect: Dialect, stat
     body = answer.json()
     check_error_body(client, body)
     assert upstream_message(call.answer) in error_message(client, body)
+    if client == "anthropic":
+        assert body["error"]["type"] == ANTHROPIC_TYPES[status], body
 
 
 @pytest.mark.parametrize("stream", MODES)

@@ -157,6 +157,17 @@ def test_body_over_the_configured_limit_is_413(client: Dialect, tight_gateway: G
     assert upstream.since(mark) == []
 
 
+def test_body_limit_through_sdks(tight_gateway: Gateway) -> None:
+    padding = "x" * SMALL_BODY_LIMIT
+    with openai.OpenAI(base_url=f"{tight_gateway.url}/v1", api_key="k", max_retries=0) as client, \
+            pytest.raises(openai.APIStatusError) as chat_error:
+        client.chat.completions.create(model="chat/text", messages=[{"role": "user", "content": padding}])
+    assert chat_error.value.status_code == 413
+    with anthropic.Anthropic(base_url=tight_gateway.url, api_key="k", max_retries=0) as claude, \
+            pytest.raises(anthropic.RequestTooLargeError):
+        claude.messages.create(model="chat/text", max_tokens=5, messages=[{"role": "user", "content": padding}])
+
+
 def test_default_body_limit_is_32_mib(http: httpx2.Client, upstream: FakeUpstream) -> None:
     body = request_body("chat", "chat/text")
     body["padding"] = "x" * (32 * 1024 * 1024)

@@ -29,12 +29,15 @@ class Body:
 @dataclass(frozen=True, slots=True)
 class Stream:
     """A 200 ``text/event-stream`` answer. Headers go out at once, the first record after ``delay`` seconds,
-    then every record as its own write. ``ending`` says how the body ends: ``eof`` finishes the HTTP body
-    normally, ``abort`` drops the connection without finishing it."""
+    then every record as its own write, with a ``pause`` of that many seconds after record ``pause_after``.
+    ``ending`` says how the body ends: ``eof`` finishes the HTTP body normally, ``abort`` drops the
+    connection without finishing it."""
 
     records: tuple[bytes, ...]
     ending: Literal["eof", "abort"] = "eof"
     delay: float = 0.0
+    pause_after: int = -1
+    pause: float = 0.0
     headers: tuple[tuple[str, str], ...] = field(default=())
 
     @property

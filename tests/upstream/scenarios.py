@@ -45,7 +45,10 @@ error-401/500/503         documented shape; anthropic also error-529 (overloaded
 garbage                   200 with the text JSON cut at a third       200 stream whose first record is cut in half
 hang                      never answers                               never answers
 slow-first-byte           text JSON after SLOW_FIRST_BYTE_SECONDS     headers at once, text stream after the delay
-midstream-error           —                                           chat: 4 real chunks + ``data: {"error":…}``;
+paused                    —                                           text stream with MID_STREAM_PAUSE_SECONDS
+                                                                      of silence after its first half
+midstream-error           —                                           (every dialect: a 0.2 s pause before the failure)
+                                                                      chat: 4 real chunks + ``data: {"error":…}``;
                                                                       anthropic: real message_start … first delta +
                                                                       ``event: error`` overloaded_error (documented)
 truncated / truncated-eof —                                           first half of the text stream, then the
@@ -67,6 +70,7 @@ from tests.upstream.answers import Answer, Body, Dialect, Hang, Stream
 from tests.upstream.recorded import completed_response, recorded_json, recorded_stream
 
 SLOW_FIRST_BYTE_SECONDS = 2.0
+MID_STREAM_PAUSE_SECONDS = 0.8
 
 TEXT_JSON: dict[Dialect, Callable[[], Body]] = {
     "chat": lambda: recorded_json("openai/chat-nonstream-text.json"),
@@ -104,6 +108,7 @@ def _common(dialect: Dialect) -> dict[str, Scenario]:
         "hang": _same(Hang),
         "slow-first-byte": Scenario(lambda: v.delayed(TEXT_JSON[dialect](), SLOW_FIRST_BYTE_SECONDS),
                                     lambda: v.delayed(TEXT_STREAM[dialect](), SLOW_FIRST_BYTE_SECONDS)),
+        "paused": Scenario(None, lambda: v.paused(TEXT_STREAM[dialect](), MID_STREAM_PAUSE_SECONDS)),
         "truncated": Scenario(None, lambda: v.truncated(TEXT_STREAM[dialect](), "abort")),
         "truncated-eof": Scenario(None, lambda: v.truncated(TEXT_STREAM[dialect](), "eof")),
     }

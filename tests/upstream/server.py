@@ -237,8 +237,10 @@ class FakeUpstream:
                                          "Cache-Control": "no-cache", **dict(answer.headers)})
                 await response.prepare(request)
                 await asyncio.sleep(answer.delay)
-                for record in answer.records:
+                for index, record in enumerate(answer.records):
                     await response.write(record)
+                    if index == answer.pause_after:
+                        await asyncio.sleep(answer.pause)
                 if answer.ending == "abort":
                     transport = request.transport
                     assert transport is not None

@@ -39,6 +39,7 @@ CHAT_MIDSTREAM_ERROR = {"message": "The server had an error while processing you
                         "type": "server_error", "param": None, "code": None}
 ANTHROPIC_MIDSTREAM_ERROR = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
 RETRY_AFTER = (("retry-after", "7"),)
+FAILURE_PAUSE_SECONDS = 0.2
 
 CACHE_READ = 1536
 CACHE_WRITE = 500
@@ -75,15 +76,20 @@ def truncated(stream: Stream, ending: str) -> Stream:
     return Stream(stream.records[: len(stream.records) // 2], ending="abort" if ending == "abort" else "eof")
 
 
+def _fail_after(records: tuple[bytes, ...], failure: tuple[bytes, ...]) -> Stream:
+    """Real records, a short silence (so they reach the client as a started stream), then the failure."""
+    return Stream((*records, *failure), pause_after=len(records) - 1, pause=FAILURE_PAUSE_SECONDS)
+
+
 def chat_midstream_error(stream: Stream) -> Stream:
-    return Stream((*stream.records[:4], sse_record({"error": CHAT_MIDSTREAM_ERROR})))
+    return _fail_after(stream.records[:4], (sse_record({"error": CHAT_MIDSTREAM_ERROR}),))
 
 
 def anthropic_midstream_error(stream: Stream) -> Stream:
     """A real start (message_start … the first text delta), then Anthropic's documented ``event: error``."""
     for index, record in enumerate(stream.records):
         if (record_payload(record) or {}).get("type") == "content_block_delta":
-            return Stream((*stream.records[:index + 1], sse_record(ANTHROPIC_MIDSTREAM_ERROR, "error")))
+            return _fail_after(stream.records[: index + 1], (sse_record(ANTHROPIC_MIDSTREAM_ERROR, "error"),))
     raise LookupError("the stream has no content_block_delta")
 
 
@@ -100,7 +106,12 @@ def responses_midstream_error(text: Stream, failure: Stream) -> Stream:
         if "response" in payload:
             payload["response"]["id"] = response_id
         tail.append(rewrite_record(record, payload))
-    return Stream((*text.records[: cut + 1], *tail))
+    return _fail_after(text.records[: cut + 1], tuple(tail))
+
+
+def paused(stream: Stream, seconds: float) -> Stream:
+    """The stream with a pause in the middle of its content (after the first half of its records)."""
+    return replace(stream, pause_after=len(stream.records) // 2, pause=seconds)
 
 
 def delayed(answer: Body | Stream, seconds: float) -> Body | Stream:
