@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import orjson
 
 from dragoman.canonical.errors import GatewayError
-from dragoman.canonical.events import StreamError, StreamEvent, StreamFinish, StreamStart
+from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish, StreamStart
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
@@ -75,10 +75,13 @@ class PassthroughStream:
         self._held: tuple[bytes, list[SSEMessage]] | None = None
         self.usage: Usage | None = None
         self._last_sequence: int | None = None
+        self._content_seen = False
+        self._held_error: _UpstreamReportedError | None = None
         self._numbered_events = numbered_events
 
     async def peek(self) -> None:
-        """Wait up to one keepalive interval for the first bytes; raise an upstream error found there."""
+        """Wait up to one keepalive interval for the first bytes; an upstream error reported there before
+        any content is raised, so the client gets a real HTTP error status."""
         chunk = await self._pump.next(self._interval)
         if chunk is None or isinstance(chunk, _TimedOut):
             return
@@ -87,7 +90,9 @@ class PassthroughStream:
         try:
             self._observe(messages)
         except _UpstreamReportedError as reported:
-            raise reported.error from None
+            if not self._content_seen:
+                raise reported.error from None
+            self._held_error = reported
 
     async def body(self) -> AsyncIterator[bytes]:
         try:
@@ -102,6 +107,8 @@ class PassthroughStream:
                         self._observe(messages)
                         self._held = (pulled, messages)
                         break
+            if self._held_error is not None:
+                raise self._held_error
             if self._held is not None:
                 yield self._relay(*self._held)
                 async for chunk in self._pump.rest():
@@ -159,6 +166,8 @@ class PassthroughStream:
                     self.usage = event.usage
                 elif isinstance(event, StreamStart):
                     self._start = event
+                if isinstance(event, BlockStart | StreamFinish):
+                    self._content_seen = True
                 events.append(event)
         return events
 
