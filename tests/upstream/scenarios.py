@@ -47,12 +47,13 @@ hang                      never answers                               never answ
 slow-first-byte           text JSON after SLOW_FIRST_BYTE_SECONDS     headers at once, text stream after the delay
 paused                    —                                           text stream with MID_STREAM_PAUSE_SECONDS
                                                                       of silence after its first half
-midstream-error           —                                           (every dialect: a 0.2 s pause before the failure)
+midstream-error           —                                           (every dialect: a 0.1 s pause before the failure)
                                                                       chat: 4 real chunks + ``data: {"error":…}``;
                                                                       anthropic: real message_start … first delta +
                                                                       ``event: error`` overloaded_error (documented)
-truncated / truncated-eof —                                           first half of the text stream, then the
-                                                                      connection drops / the body ends cleanly
+truncated / truncated-eof —                                           first half of the text stream, 0.1 s, then
+                                                                      the connection closes mid-body / the body
+                                                                      ends cleanly, before the terminal event
 ========================  ==========================================  ==========================================
 
 ``POST /v1/messages/count_tokens`` answers ``{"input_tokens": n}`` with n = characters of the request's

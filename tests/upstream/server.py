@@ -242,12 +242,10 @@ class FakeUpstream:
                     if index == answer.pause_after:
                         await asyncio.sleep(answer.pause)
                 if answer.ending == "abort":
-                    transport = request.transport
-                    assert transport is not None
-                    # Let what was written reach the peer first: the cut comes after the last record.
-                    while transport.get_write_buffer_size() > 0:
-                        await asyncio.sleep(0.002)
-                    transport.abort()
+                    # Close the connection in the middle of the chunked body: everything written arrives
+                    # (a FIN, not a reset that could discard unread bytes), then the body just stops.
+                    assert request.transport is not None
+                    request.transport.close()
                     return response
                 await response.write_eof()
                 return response

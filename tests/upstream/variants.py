@@ -39,7 +39,7 @@ CHAT_MIDSTREAM_ERROR = {"message": "The server had an error while processing you
                         "type": "server_error", "param": None, "code": None}
 ANTHROPIC_MIDSTREAM_ERROR = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
 RETRY_AFTER = (("retry-after", "7"),)
-FAILURE_PAUSE_SECONDS = 0.2
+FAILURE_PAUSE_SECONDS = 0.1
 
 CACHE_READ = 1536
 CACHE_WRITE = 500
@@ -72,8 +72,11 @@ def garbage_stream(stream: Stream) -> Stream:
 
 
 def truncated(stream: Stream, ending: str) -> Stream:
-    """The first half of a stream (well before its terminal event), then the body ends or the link drops."""
-    return Stream(stream.records[: len(stream.records) // 2], ending="abort" if ending == "abort" else "eof")
+    """The first half of a stream (well before its terminal event), a short silence so the gateway has read
+    it all, then the body ends or the connection closes mid-body."""
+    records = stream.records[: len(stream.records) // 2]
+    return Stream(records, ending="abort" if ending == "abort" else "eof", pause_after=len(records) - 1,
+                  pause=FAILURE_PAUSE_SECONDS)
 
 
 def _fail_after(records: tuple[bytes, ...], failure: tuple[bytes, ...]) -> Stream:
