@@ -11,7 +11,7 @@ import httpx2
 import pytest
 
 from tests.e2e.conformance import check_body, check_error_body, check_stream, relayed_payloads
-from tests.e2e.test_same_dialect import expected_upstream_body
+from tests.e2e.matrix import expected_upstream_body
 from tests.e2e.wire import RawAnswer
 from tests.gateway import CLIENT_KEY
 from tests.paths import FIXTURES

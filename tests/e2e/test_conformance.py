@@ -7,20 +7,13 @@ import httpx2
 import pytest
 
 from tests.e2e.conformance import check_body, check_stream, relayed_payloads
+from tests.e2e.matrix import VARIANT_CASES, only_call
 from tests.e2e.outcome import STOPS, client_usage, expected_usage, of_answer, of_events, of_json
-from tests.e2e.test_pairs import PAIRS, VARIANTS, only_call
 from tests.e2e.wire import post, request_body
 from tests.upstream import Body, Dialect, FakeUpstream
 
-CASES = [
-    pytest.param(client, upstream, scenario, stream, id=f"{client}-via-{upstream}-{scenario}-{mode}")
-    for client, upstream in PAIRS
-    for scenario in VARIANTS[upstream]
-    for stream, mode in ((False, "json"), (True, "stream"))
-]
 
-
-@pytest.mark.parametrize(("client", "upstream_dialect", "scenario", "stream"), CASES)
+@pytest.mark.parametrize(("client", "upstream_dialect", "scenario", "stream"), VARIANT_CASES)
 def test_raw_answer_conforms(client: Dialect, upstream_dialect: Dialect, scenario: str, stream: bool,
                              http: httpx2.Client, upstream: FakeUpstream) -> None:
     extra = {"stream_options": {"include_usage": True}} if client == "chat" and stream else {}

@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.conformance import check_stream, relayed_payloads
 from tests.e2e.outcome import of_answer, of_events
-from tests.e2e.wire import Comment, Event, RawAnswer, parse_sse, post, request_body
+from tests.e2e.wire import PATHS, Comment, Event, RawAnswer, parse_sse, post, request_body
 from tests.gateway import KEEPALIVE_SECONDS, Gateway
 from tests.upstream import DIALECTS, SLOW_FIRST_BYTE_SECONDS, Dialect, FakeUpstream, ReceivedRequest
 
@@ -68,13 +68,12 @@ def test_keepalives_while_waiting_for_the_first_token(client: Dialect, tight_gat
     with ThreadPoolExecutor(len(DIALECTS)) as pool:
         answers = dict(zip(DIALECTS, pool.map(lambda dialect: _call(tight_gateway, client, dialect), DIALECTS),
                            strict=True))
-    paths = {"chat": "/v1/chat/completions", "responses": "/v1/responses", "anthropic": "/v1/messages"}
     for upstream_dialect, answer in answers.items():
         times = _keepalives(client, upstream_dialect, answer)
         expected = int(QUIET_WINDOW / KEEPALIVE_SECONDS) - 1
         assert len(times) >= expected, (upstream_dialect, times, answer.content[:300])
         assert times[0] <= KEEPALIVE_SECONDS * 2, f"first keepalive only after {times[0]:.2f}s"
-        call = _served(upstream, mark, paths[upstream_dialect])
+        call = _served(upstream, mark, PATHS[upstream_dialect])
         relayed = relayed_payloads(call.answer) if client == upstream_dialect else None
         events = check_stream(client, answer, relayed)
         assert of_events(client, events).text == of_answer(upstream_dialect, call.answer).text

@@ -11,30 +11,9 @@ import openai
 import pytest
 
 from tests.e2e import sdk
+from tests.e2e.matrix import VARIANT_CASES, only_call
 from tests.e2e.outcome import STOPS, Outcome, client_usage, expected_usage, of_answer
 from tests.upstream import DIALECTS, Dialect, FakeUpstream, ReceivedRequest
-
-UPSTREAM_PATHS = {"chat": "/v1/chat/completions", "responses": "/v1/responses", "anthropic": "/v1/messages"}
-PAIRS = [(client, upstream) for client in DIALECTS for upstream in DIALECTS]
-VARIANTS: dict[Dialect, tuple[str, ...]] = {
-    "chat": ("text", "cache-hit", "length", "content-filter"),
-    "responses": ("text", "cache-hit", "length", "content-filter"),
-    "anthropic": ("text", "cache-hit", "length", "stop-sequence", "refusal"),
-}
-CASES = [
-    pytest.param(client, upstream, scenario, stream, id=f"{client}-via-{upstream}-{scenario}-{mode}")
-    for client, upstream in PAIRS
-    for scenario in VARIANTS[upstream]
-    for stream, mode in ((False, "json"), (True, "stream"))
-]
-
-
-def only_call(upstream: FakeUpstream, mark: int, dialect: Dialect) -> ReceivedRequest:
-    received = upstream.since(mark)
-    assert len(received) == 1, f"expected one upstream call, got {[(r.method, r.path) for r in received]}"
-    call = received[0]
-    assert call.path == UPSTREAM_PATHS[dialect], call.path
-    return call
 
 
 def assert_matches_upstream(client: Dialect, upstream_dialect: Dialect, scenario: str, call: ReceivedRequest,
@@ -48,7 +27,7 @@ def assert_matches_upstream(client: Dialect, upstream_dialect: Dialect, scenario
     assert client_usage(client, got.usage) == expected_usage(client, served.usage)
 
 
-@pytest.mark.parametrize(("client", "upstream_dialect", "scenario", "stream"), CASES)
+@pytest.mark.parametrize(("client", "upstream_dialect", "scenario", "stream"), VARIANT_CASES)
 def test_sdk_pair(client: Dialect, upstream_dialect: Dialect, scenario: str, stream: bool,
                   openai_client: openai.OpenAI, anthropic_client: anthropic.Anthropic,
                   upstream: FakeUpstream) -> None:

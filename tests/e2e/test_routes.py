@@ -11,9 +11,9 @@ import openai
 import pytest
 
 from tests.e2e.conformance import check_error_body
+from tests.e2e.matrix import only_call
 from tests.e2e.outcome import of_answer, of_json
-from tests.e2e.test_pairs import only_call
-from tests.e2e.wire import ANTHROPIC_VERSION, post, request_body
+from tests.e2e.wire import ANTHROPIC_VERSION, PATHS, post, request_body
 from tests.gateway import CLIENT_KEY
 from tests.paths import FIXTURES
 from tests.schemas import assert_valid
@@ -93,8 +93,7 @@ def test_either_auth_header_and_upstream_key_from_config(client: Dialect, auth: 
     for upstream_dialect in upstream_dialects:
         mark = upstream.mark()
         body = request_body(client, f"{upstream_dialect}/text")
-        response = http.post({"chat": "/v1/chat/completions", "responses": "/v1/responses",
-                              "anthropic": "/v1/messages"}[client], json=body, headers=headers)
+        response = http.post(PATHS[client], json=body, headers=headers)
         assert response.status_code == 200, response.text[:300]
         call = only_call(upstream, mark, upstream_dialect)
         values = " ".join(value for _, value in call.headers)

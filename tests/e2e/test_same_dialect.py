@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import anthropic
 import httpx2
 import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageFunctionToolCall
 
-from tests.e2e.test_pairs import only_call
+from tests.e2e.matrix import TOOLS, expected_upstream_body, only_call
 from tests.e2e.wire import post, request_body
 from tests.upstream import DIALECTS, Body, Dialect, FakeUpstream, Stream
 from tests.upstream.server import is_usage_chunk
 
 UNKNOWN = {"x_vendor_option": {"nested": [1, {"deep": True}], "empty": {}}, "another_unknown": None}
-TOOLS: dict[Dialect, list[dict[str, Any]]] = {
-    "chat": [{"type": "function", "function": {"name": "get_weather", "description": "Weather",
-                                                "parameters": {"type": "object", "properties": {}}}}],
-    "responses": [{"type": "function", "name": "get_weather", "description": "Weather",
-                   "parameters": {"type": "object", "properties": {}}, "strict": False}],
-    "anthropic": [{"name": "get_weather", "description": "Weather", "input_schema": {"type": "object"}}],
-}
 MODES = [pytest.param(False, id="json"), pytest.param(True, id="stream")]
-
-
-def expected_upstream_body(dialect: Dialect, body: dict[str, Any], scenario: str) -> dict[str, Any]:
-    sent = {**body, "model": scenario}
-    if dialect == "chat" and body.get("stream"):
-        sent["stream_options"] = {**body.get("stream_options", {}), "include_usage": True}
-    return sent
 
 
 @pytest.mark.parametrize("stream", MODES)

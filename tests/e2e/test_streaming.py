@@ -10,11 +10,9 @@ import pytest
 
 from tests.e2e.conformance import check_stream, relayed_payloads
 from tests.e2e.outcome import of_answer, of_events
-from tests.e2e.wire import RawAnswer, events, parse_sse, post, request_body
+from tests.e2e.wire import PATHS, RawAnswer, events, parse_sse, post, request_body
 from tests.gateway import Gateway
 from tests.upstream import DIALECTS, MID_STREAM_PAUSE_SECONDS, Dialect, FakeUpstream
-
-PATHS = {"chat": "/v1/chat/completions", "responses": "/v1/responses", "anthropic": "/v1/messages"}
 
 
 def _text_before(client: Dialect, answer: RawAnswer, seconds: float) -> str:

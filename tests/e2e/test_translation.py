@@ -6,7 +6,7 @@ import httpx2
 import pytest
 
 from tests.e2e.conformance import check_error_body
-from tests.e2e.test_pairs import PAIRS, only_call
+from tests.e2e.matrix import PAIRS, only_call
 from tests.e2e.translation import (
     MAX_TOKENS,
     STOP,

@@ -9,8 +9,7 @@ import httpx2
 import pytest
 
 from tests.e2e.conformance import check_error_body
-from tests.e2e.test_pairs import only_call
-from tests.e2e.test_same_dialect import TOOLS
+from tests.e2e.matrix import TOOLS, only_call
 from tests.e2e.wire import USER_TEXT, post, request_body
 from tests.upstream import DIALECTS, Dialect, FakeUpstream
 

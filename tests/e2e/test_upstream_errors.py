@@ -11,18 +11,17 @@ import pytest
 
 from tests.e2e import sdk
 from tests.e2e.conformance import check_error_body, check_stream, relayed_payloads
+from tests.e2e.matrix import PAIR_IDS, PAIRS
 from tests.e2e.outcome import of_answer, of_events
-from tests.e2e.test_pairs import PAIRS
 from tests.e2e.wire import post, request_body
 from tests.upstream import Body, Dialect, FakeUpstream
 
 MODES = [pytest.param(False, id="json"), pytest.param(True, id="stream")]
 ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
                    429: "rate_limit_error"}
-PAIR_IDS = [f"{client}-via-{upstream}" for client, upstream in PAIRS]
 
 
-def error_message(client: Dialect, body: dict[str, Any]) -> str:
+def error_message(body: dict[str, Any]) -> str:
     return str(body["error"]["message"])
 
 
@@ -43,7 +42,7 @@ def test_upstream_4xx_passed_on(client: Dialect, upstream_dialect: Dialect, stat
     assert answer.status == status, answer.content[:500]
     body = answer.json()
     check_error_body(client, body)
-    assert upstream_message(call.answer) in error_message(client, body)
+    assert upstream_message(call.answer) in error_message(body)
     if client == "anthropic":
         assert body["error"]["type"] == ANTHROPIC_TYPES[status], body
 
@@ -69,7 +68,7 @@ def test_unknown_model_lists_configured_names(http: httpx2.Client, upstream: Fak
         assert answer.status == 404, answer.content[:300]
         body = answer.json()
         check_error_body(client, body)
-        message = error_message(client, body)
+        message = error_message(body)
         assert "no-such-model" in message
         for name in ("chat/text", "responses/text", "anthropic/text", "pool/text"):
             assert name in message, f"{name} missing from {message[:300]}"
@@ -194,7 +193,7 @@ def test_stream_error_before_any_content(client: Dialect, http: httpx2.Client, u
     if answer.status >= 400:
         body = answer.json()
         check_error_body(client, body)
-        message = error_message(client, body)
+        message = error_message(body)
     else:
         relayed = relayed_payloads(upstream.requests[-1].answer) if client == "responses" else None
         message = str(_assert_error_inside_stream(client, check_stream(client, answer, relayed))["message"])
