@@ -24,11 +24,17 @@ E2E_KEY_VARIABLE = "DRAGOMAN_E2E_UPSTREAM_KEY"
 
 
 def _started(gateway: Gateway) -> Iterator[Gateway]:
+    """Run the gateway for the session; at the end, fail if it logged an unhandled exception (a bug that a
+    test may only have seen as a 500)."""
     gateway.start()
     try:
         yield gateway
     finally:
         gateway.stop()
+    output = gateway.output()
+    if "Traceback (most recent call last)" in output:
+        start = output.index("Traceback (most recent call last)")
+        pytest.fail(f"{gateway.name} logged an unhandled exception:\n{output[max(0, start - 500):start + 4000]}")
 
 
 @pytest.fixture(scope="session")
