@@ -3,7 +3,9 @@
 A request without ``"stream": true`` gets the JSON answer, a streaming one the SSE answer. Recordings are
 under ../shared/fixtures (``openai/…``, ``anthropic/…``); *variant* means the recording with only the named
 field changed (see ``variants.py``); *documented shape* means no recording of that case exists and the body
-follows the provider's documented error format.
+follows the provider's documented error format. As the real API does, a chat stream carries its usage chunk
+only when the request asked for ``stream_options.include_usage``. ``tests/gateway.py`` configures every row
+as a model named ``<dialect>/<scenario>``.
 
 ========================  ==========================================  ==========================================
 scenario                  JSON answer (non-stream)                    SSE answer (stream: true)
