@@ -28,6 +28,7 @@ class ResponseAssembler:
         self._fragments: list[str] = []
         self._open: BlockStart | None = None
         self._signature: str | None = None
+        self._encrypted: str | None = None
 
     def add(self, event: StreamEvent) -> None:
         match event:
@@ -38,13 +39,16 @@ class ResponseAssembler:
             case BlockStart():
                 if self._open is not None:
                     raise UpstreamProtocolError(f"block {event.index} started while {self._open.index} is open")
-                self._open, self._fragments, self._signature = event, [], None
+                self._open, self._fragments, self._signature, self._encrypted = event, [], None, None
             case BlockDelta():
                 self._require_open(event.index)
                 self._fragments.append(event.text)
             case ReasoningSignature():
                 self._require_open(event.index)
-                self._signature = event.signature
+                if event.encrypted:
+                    self._encrypted = event.signature
+                else:
+                    self._signature = event.signature
             case BlockStop():
                 self._require_open(event.index)
                 self.response.content.append(self._close())
@@ -67,8 +71,10 @@ class ResponseAssembler:
         if start.kind == "refusal":
             return RefusalPart(text)
         if start.kind == "reasoning":
-            return ReasoningPart(text=text, signature=self._signature, redacted_data=start.redacted_data)
-        return ToolCallPart(id=start.tool_call_id or "", name=start.tool_name or "", arguments=text)
+            return ReasoningPart(text=text, signature=self._signature, redacted_data=start.redacted_data,
+                                 encrypted=self._encrypted, id=start.item_id, origin=start.origin)
+        return ToolCallPart(id=start.tool_call_id or "", name=start.tool_name or "", arguments=text,
+                            kind=start.tool_kind)
 
 
 def assemble(events: list[StreamEvent]) -> Response:

@@ -55,11 +55,14 @@ class DocumentPart:
 
 @dataclass(slots=True)
 class ToolCallPart:
-    """A call the assistant made. ``arguments`` is the JSON text exactly as produced."""
+    """A call the assistant made. ``arguments`` is the JSON text exactly as produced; for a ``custom``
+    tool (free-form input) it is the raw input text."""
 
     id: str
     name: str
     arguments: str
+    kind: Literal["function", "custom"] = "function"
+    cache_control: CacheControl | None = None
     type: Literal["tool_call"] = "tool_call"
 
 
@@ -74,7 +77,8 @@ class ToolResultPart:
 
 @dataclass(slots=True)
 class ReasoningPart:
-    """Reasoning/thinking. ``signature``/``encrypted`` are opaque proofs only their ``origin`` can verify."""
+    """Reasoning/thinking. ``signature`` (Anthropic) and ``encrypted`` (OpenAI ``encrypted_content``) are
+    opaque proofs only their ``origin`` dialect can verify; encoders carry them only back to that dialect."""
 
     text: str = ""
     summary: list[str] = field(default_factory=list)

@@ -19,6 +19,13 @@ class Message:
     name: str | None = None
 
 
+ToolKind = Literal["function", "custom", "native"]
+"""``function``: JSON-schema arguments (every dialect). ``custom``: free-form text input, optionally with a
+grammar ``format`` (OpenAI custom tools; carried to other dialects as a function with one string argument,
+see canonical/tools.py). ``native``: a provider-defined tool (Responses ``web_search``, Anthropic
+``bash_20250124`` …) kept verbatim in ``native`` and carried only to its ``origin`` dialect."""
+
+
 @dataclass(slots=True)
 class Tool:
     name: str
@@ -26,12 +33,46 @@ class Tool:
     parameters: dict[str, Any] | None = None
     strict: bool | None = None
     cache_control: dict[str, Any] | None = None
+    kind: ToolKind = "function"
+    format: dict[str, Any] | None = None
+    native: dict[str, Any] | None = None
+    origin: str | None = None
 
 
 @dataclass(slots=True)
 class ToolChoice:
     mode: Literal["auto", "none", "required", "tool"]
     name: str | None = None
+
+
+Effort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+
+
+@dataclass(slots=True)
+class ReasoningConfig:
+    """What the client asked of the model's reasoning. See canonical/reasoning.py for effort <-> budget.
+
+    ``effort="none"`` or ``enabled=False`` means reasoning off. ``adaptive`` is Anthropic's
+    ``thinking: {"type": "adaptive"}`` (the model decides how much to think). ``summary`` is Responses'
+    ``reasoning.summary`` (``auto``/``concise``/``detailed``).
+    """
+
+    enabled: bool = True
+    effort: Effort | None = None
+    budget_tokens: int | None = None
+    adaptive: bool = False
+    summary: str | None = None
+
+
+@dataclass(slots=True)
+class OutputFormat:
+    """Structured output: ``json_object`` (any JSON object) or ``json_schema`` (``schema`` under ``name``)."""
+
+    kind: Literal["json_object", "json_schema"]
+    name: str | None = None
+    schema: dict[str, Any] | None = None
+    strict: bool | None = None
+    description: str | None = None
 
 
 @dataclass(slots=True)
@@ -56,4 +97,7 @@ class Request:
     tools: list[Tool] = field(default_factory=list)
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
+    reasoning: ReasoningConfig | None = None
+    output_format: OutputFormat | None = None
+    prompt_cache_key: str | None = None
     untranslated: list[str] = field(default_factory=list)
