@@ -48,6 +48,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class AnthropicBetaConfig(_Strict):
+    """Which client ``anthropic-beta`` flags reach an Anthropic upstream: ``allow`` (None = all) minus
+    ``deny``; ``add`` flags are always sent (e.g. a beta a translated feature needs)."""
+
+    allow: list[str] | None = None
+    deny: list[str] = Field(default_factory=list)
+    add: list[str] = Field(default_factory=list)
+
+    def filter(self, header: str | None) -> str | None:
+        flags = [flag.strip() for flag in (header or "").split(",") if flag.strip()]
+        kept = [flag for flag in flags if (self.allow is None or flag in self.allow) and flag not in self.deny]
+        kept += [flag for flag in self.add if flag not in kept]
+        return ",".join(kept) or None
+
+
 class DeploymentConfig(_Strict):
     name: str = Field(min_length=1)
     provider: ProviderName
@@ -57,6 +72,10 @@ class DeploymentConfig(_Strict):
     timeout: float = Field(DEFAULT_TIMEOUT_SECONDS, gt=0)
     max_tokens: int | None = Field(None, gt=0)
     id: str | None = None
+    drop_unsupported_tools: bool = False
+    reasoning: bool = True
+    structured_output: Literal["native", "tool"] = "native"
+    anthropic_beta: AnthropicBetaConfig = Field(default_factory=AnthropicBetaConfig)
 
     @field_validator("base_url")
     @classmethod

@@ -16,7 +16,7 @@ from dragoman.config import Config
 from dragoman.dialects.base import Codec
 from dragoman.dialects.registry import CODECS
 from dragoman.providers.http import UpstreamClient
-from dragoman.server.count_tokens import count_tokens
+from dragoman.server.count_tokens import ANTHROPIC_COUNTER, RESPONSES_COUNTER, count_tokens
 from dragoman.server.handler import Gateway
 from dragoman.server.models import ModelCatalog
 from dragoman.server.rendering import error_response, json_response
@@ -60,8 +60,11 @@ def build_app(config: Config) -> Starlette:
             return error_response(codec, error)
         return error_response(codec, InvalidRequest("Use POST /v1/responses", status=405, code="method_not_allowed"))
 
-    async def tokens(request: HTTPRequest) -> Response:
-        return await count_tokens(gateway, request)
+    async def anthropic_tokens(request: HTTPRequest) -> Response:
+        return await count_tokens(gateway, request, ANTHROPIC_COUNTER)
+
+    async def responses_tokens(request: HTTPRequest) -> Response:
+        return await count_tokens(gateway, request, RESPONSES_COUNTER)
 
     async def not_found(request: HTTPRequest, exc: Exception) -> Response:
         codec = dialect_for_path(request.url.path)
@@ -90,7 +93,8 @@ def build_app(config: Config) -> Starlette:
         Route("/v1/responses", chat_endpoint(CODECS["openai_responses"]), methods=["POST"]),
         Route("/v1/responses", responses_get, methods=["GET"]),
         Route("/v1/messages", chat_endpoint(CODECS["anthropic_messages"]), methods=["POST"]),
-        Route("/v1/messages/count_tokens", tokens, methods=["POST"]),
+        Route("/v1/messages/count_tokens", anthropic_tokens, methods=["POST"]),
+        Route("/v1/responses/input_tokens", responses_tokens, methods=["POST"]),
         Route("/v1/models", catalog.list, methods=["GET"]),
         Route("/models", catalog.list, methods=["GET"]),
         Route("/v1/models/{model_id:path}", catalog.retrieve, methods=["GET"]),

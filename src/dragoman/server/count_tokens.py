@@ -1,53 +1,79 @@
-"""``POST /v1/messages/count_tokens``: exact from an Anthropic upstream, otherwise a labelled local estimate."""
+"""Token counting: ``POST /v1/messages/count_tokens`` (Anthropic) and ``POST /v1/responses/input_tokens``
+(Responses). Exact from an upstream of the same dialect that can count; otherwise a local estimate marked
+``x-dragoman-token-count: estimated`` so nobody mistakes it for exact. Never a 404 for a configured model.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response
 
 from dragoman.canonical.errors import GatewayError, InternalError, InvalidRequest
+from dragoman.dialects.base import DialectName
 from dragoman.dialects.registry import CODECS
 from dragoman.server.body import parse_json_object, read_body
-from dragoman.server.handler import Gateway
+from dragoman.server.handler import Gateway, anthropic_forwarded_headers
 from dragoman.server.rendering import JSON, error_response, json_response
 from dragoman.tokens import estimate_input_tokens
 
 log = logging.getLogger("dragoman.count_tokens")
-COUNT_PATH = "/v1/messages/count_tokens"
 ESTIMATE_HEADER = {"x-dragoman-token-count": "estimated"}
 
 
-async def count_tokens(gateway: Gateway, http_request: HTTPRequest) -> Response:
-    codec = CODECS["anthropic_messages"]
+@dataclass(frozen=True, slots=True)
+class Counter:
+    dialect: DialectName
+    content_field: str
+    upstream_path: str
+    answer: Callable[[int], dict[str, Any]]
+
+
+ANTHROPIC_COUNTER = Counter("anthropic_messages", "messages", "/v1/messages/count_tokens",
+                            lambda tokens: {"input_tokens": tokens})
+RESPONSES_COUNTER = Counter("openai_responses", "input", "/responses/input_tokens",
+                            lambda tokens: {"object": "response.input_tokens", "input_tokens": tokens})
+
+
+def _check(parsed: dict[str, Any], counter: Counter) -> str:
+    content = parsed.get(counter.content_field)
+    as_text = counter.content_field == "input" and isinstance(content, str) and bool(content)
+    if not as_text and not (isinstance(content, list) and content):
+        raise InvalidRequest(f"'{counter.content_field}' must be a non-empty array", param=counter.content_field)
+    model = parsed.get("model")
+    if model is not None and not isinstance(model, str):
+        raise InvalidRequest("'model' must be a string", param="model")
+    return model or ""
+
+
+async def count_tokens(gateway: Gateway, http_request: HTTPRequest, counter: Counter) -> Response:
+    codec = CODECS[counter.dialect]
     try:
         parsed = parse_json_object(await read_body(http_request, gateway.config.server.max_body_bytes))
-        messages = parsed.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise InvalidRequest("'messages' must be a non-empty array", param="messages")
-        model = parsed.get("model")
-        if model is not None and not isinstance(model, str):
-            raise InvalidRequest("'model' must be a string", param="model")
-        deployment = gateway.registry.resolve(model or "")
-        if deployment.dialect != "anthropic_messages":
-            return json_response({"input_tokens": estimate_input_tokens(parsed)}, headers=ESTIMATE_HEADER)
+        deployment = gateway.registry.resolve(_check(parsed, counter))
+        estimate = json_response(counter.answer(estimate_input_tokens(parsed)), headers=ESTIMATE_HEADER)
+        if deployment.dialect != counter.dialect:
+            return estimate
         parsed["model"] = deployment.upstream_model
         headers = codec.upstream_headers(deployment.api_key)
-        for name in ("anthropic-beta", "anthropic-version"):
-            if value := http_request.headers.get(name):
-                headers[name] = value
-        answer = await gateway.upstreams.post(deployment, COUNT_PATH, orjson.dumps(parsed), headers, stream=False)
+        if counter.dialect == "anthropic_messages":
+            headers.update(anthropic_forwarded_headers(http_request, deployment))
+        answer = await gateway.upstreams.post(
+            deployment, counter.upstream_path, orjson.dumps(parsed), headers, stream=False
+        )
         body = await answer.read()
-        if answer.status in (404, 405):
-            # An Anthropic-compatible server without a counting endpoint: never a 404 for a configured model.
-            return json_response({"input_tokens": estimate_input_tokens(parsed)}, headers=ESTIMATE_HEADER)
+        if answer.status in (404, 405, 501):
+            return estimate  # a compatible server without a counting endpoint
         if answer.status < 500:
             return Response(body, status_code=answer.status, media_type=answer.headers.get("content-type", JSON))
         raise codec.decode_error(answer.status, body)
     except GatewayError as error:
         return error_response(codec, error)
     except Exception:
-        log.exception("count_tokens failed inside dragoman")
+        log.exception("token counting failed inside dragoman")
         return error_response(codec, InternalError("dragoman failed to count tokens"))

@@ -11,6 +11,8 @@ from starlette.responses import Response, StreamingResponse
 
 from dragoman.canonical.errors import GatewayError, InternalError, InvalidRequest, UpstreamProtocolError
 from dragoman.canonical.request import Request
+from dragoman.canonical.structured import emulate_with_tool, unwrap_response, unwrap_stream
+from dragoman.canonical.tools import apply_native_tool_policy
 from dragoman.config import Config, DeploymentConfig
 from dragoman.dialects.base import Codec
 from dragoman.dialects.registry import CODECS
@@ -24,8 +26,6 @@ from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, 
 log = logging.getLogger("dragoman.handler")
 
 EVENT_STREAM = "text/event-stream"
-# Client headers that change what an Anthropic upstream does; carried on the same-dialect path only.
-_ANTHROPIC_FORWARDED_HEADERS = ("anthropic-beta", "anthropic-version")
 
 
 class Gateway:
@@ -41,11 +41,12 @@ class Gateway:
             request = client.decode_request(parsed)
             deployment = self.registry.resolve(request.model)
             upstream = CODECS[deployment.dialect]
-            if upstream is client:
+            emulate = deployment.structured_output == "tool" and request.output_format is not None
+            if upstream is client and (request.untranslated or not emulate):
                 return await self._forward(http_request, client, parsed, request, deployment)
             if request.untranslated:
                 raise _untranslatable(request, client, upstream)
-            return await self._translate(client, upstream, request, deployment)
+            return await self._translate(client, upstream, request, deployment, emulate_output=emulate)
         except GatewayError as error:
             return error_response(client, error)
         except Exception:
@@ -53,23 +54,34 @@ class Gateway:
             return error_response(client, InternalError("dragoman failed to handle the request"))
 
     async def _translate(
-        self, client: Codec, upstream: Codec, request: Request, deployment: DeploymentConfig
+        self, client: Codec, upstream: Codec, request: Request, deployment: DeploymentConfig, *, emulate_output: bool
     ) -> Response:
         if request.max_tokens is None and deployment.max_tokens is not None:
             request.max_tokens = deployment.max_tokens
+        apply_native_tool_policy(request, upstream.name, drop_unsupported=deployment.drop_unsupported_tools)
+        if not deployment.reasoning:
+            request.reasoning = None  # rule *reasoning-off*: this upstream rejects reasoning settings
+        output_tool = emulate_with_tool(request) if emulate_output else None
         try:
             payload = orjson.dumps(upstream.encode_request(request, deployment.upstream_model))
         except InvalidRequest as error:
             raise _in_client_terms(error, client) from None
         headers = upstream.upstream_headers(deployment.api_key)
+        if upstream.name == "anthropic_messages" and (betas := deployment.anthropic_beta.filter(None)):
+            headers["anthropic-beta"] = betas
         answer = await self.upstreams.post(
             deployment, upstream.upstream_path, payload, headers, stream=request.stream
         )
         await _raise_for_status(answer, upstream, stream=request.stream)
         if not request.stream:
             response = upstream.decode_response(await _read_json(answer))
+            if output_tool is not None:
+                response = unwrap_response(response, output_tool)
             return json_response(client.encode_response(response, request))
-        events = EventPump(canonical_events(answer, upstream.stream_decoder()))
+        upstream_events = canonical_events(answer, upstream.stream_decoder())
+        if output_tool is not None:
+            upstream_events = unwrap_stream(upstream_events, output_tool)
+        events = EventPump(upstream_events)
         interval = self.config.server.keepalive_interval
         stream = TranslatedStream(events, answer, interval)
         try:
@@ -97,10 +109,7 @@ class Gateway:
             hide_usage_chunk = True
         headers = codec.upstream_headers(deployment.api_key)
         if codec.name == "anthropic_messages":
-            for name in _ANTHROPIC_FORWARDED_HEADERS:
-                value = http_request.headers.get(name)
-                if value:
-                    headers[name] = value
+            headers.update(anthropic_forwarded_headers(http_request, deployment))
         answer = await self.upstreams.post(
             deployment, codec.upstream_path, orjson.dumps(parsed), headers, stream=request.stream
         )
@@ -128,6 +137,17 @@ class Gateway:
             answer.close()
             raise
         return StreamingResponse(relay.body(), media_type=EVENT_STREAM, headers=SSE_HEADERS)
+
+
+def anthropic_forwarded_headers(http_request: HTTPRequest, deployment: DeploymentConfig) -> dict[str, str]:
+    """Client headers that change what an Anthropic upstream does, on the same-dialect path: its
+    ``anthropic-version``, and its ``anthropic-beta`` flags as the deployment's allow/deny list lets through."""
+    headers: dict[str, str] = {}
+    if version := http_request.headers.get("anthropic-version"):
+        headers["anthropic-version"] = version
+    if betas := deployment.anthropic_beta.filter(http_request.headers.get("anthropic-beta")):
+        headers["anthropic-beta"] = betas
+    return headers
 
 
 def _untranslatable(request: Request, client: Codec, upstream: Codec) -> InvalidRequest:
