@@ -43,8 +43,15 @@ class UpstreamResponse:
 
     async def chunks(self) -> AsyncIterator[bytes]:
         with upstream_exceptions(self.where, self.timeout):
-            async for chunk in self._response.content.iter_any():
-                yield chunk
+            try:
+                async for chunk in self._response.content.iter_any():
+                    yield chunk
+            except aiohttp.ClientError:
+                # aiohttp raises as soon as the connection drops, discarding bytes it had already received:
+                # hand those on first, so the client gets everything the upstream sent before the error.
+                if leftover := _salvage_buffered(self._response.content):
+                    yield leftover
+                raise
 
     def close(self) -> None:
         """Drop the connection (a half-read stream cannot go back to the pool)."""
@@ -52,6 +59,16 @@ class UpstreamResponse:
 
     def release(self) -> None:
         self._response.release()
+
+
+def _salvage_buffered(reader: aiohttp.StreamReader) -> bytes:
+    buffered = getattr(reader, "_buffer", None)
+    if not buffered:
+        return b""
+    offset = getattr(reader, "_buffer_offset", 0)
+    data = b"".join(bytes(piece) for piece in buffered)[offset:]
+    buffered.clear()
+    return data
 
 
 class UpstreamClient:
