@@ -24,6 +24,16 @@ def _load_or_exit(path: str | None) -> Config:
         sys.exit(2)
 
 
+class _ExpectedUpgradeWarnings(logging.Filter):
+    """Codex CLI tries a WebSocket on every session; we answer 426 on purpose, so uvicorn's warnings about
+    the unsupported upgrade are noise."""
+
+    _NOISE = ("Unsupported upgrade request", "No supported WebSocket library detected")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self._NOISE)
+
+
 def describe(config: Config) -> str:
     """What dragoman understood from a config, in a few human-readable lines."""
     if not config.models:
@@ -62,6 +72,7 @@ def serve(config_path: str | None, host: str, port: int, log_level: str) -> None
     config = _load_or_exit(config_path)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(describe(config), err=True)
+    logging.getLogger("uvicorn.error").addFilter(_ExpectedUpgradeWarnings())
     uvicorn.run(
         build_app(config),
         host=host,
