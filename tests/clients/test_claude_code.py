@@ -1,0 +1,76 @@
+"""Claude Code 2.1.197 (the real CLI) through dragoman to an OpenAI Chat Completions upstream, with one Bash
+tool round trip: the upstream asks for ``echo hi-from-tool``, Claude Code runs it, the next request carries
+the output, the final text quoting it is printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.clients import upstream_view
+from tests.clients.captures import body_of
+from tests.clients.report import dump, failure_report
+from tests.clients.runs import run_claude
+from tests.clients.scripted import FINAL_PREFIX, MARKER, ScriptedUpstream, ToolRoundTrip, last_turn
+from tests.clients.serving import serving
+
+pytestmark = pytest.mark.slow
+
+MODEL = "claude-opus-4-8"  # the model Claude Code asked for in the captures; the gateway maps it to the upstream's
+UPSTREAM_MODEL = "gpt-e2e"
+PROMPT = f"Use the Bash tool to run `echo {MARKER}`, then tell me exactly what it printed."
+BASH_INPUT = {"command": f"echo {MARKER}", "description": "Print a greeting"}
+CAPTURED = body_of("claude-code.requests.jsonl", "cc-tool-roundtrip")
+
+
+def _turn(upstream: ScriptedUpstream, wanted: str) -> dict[str, Any]:
+    bodies: list[dict[str, Any]] = [request.json for request in upstream.requests
+                                    if request.path == "/v1/chat/completions"]
+    matching = [body for body in bodies if last_turn("chat", body, MARKER)[0] == wanted]
+    assert matching, f"no upstream request whose last message is the {wanted}"
+    return matching[0]
+
+
+def test_claude_code_runs_bash_through_a_chat_upstream(claude_binary: Path, tmp_path: Path) -> None:
+    script = ToolRoundTrip(MARKER, "Bash", BASH_INPUT)
+    with serving(script, tmp_path / "gateway", "chat", name=MODEL, upstream_model=UPSTREAM_MODEL) as (upstream,
+                                                                                                     gateway):
+        (tmp_path / "work").mkdir()
+        run = run_claude(claude_binary, PROMPT, home=tmp_path / "home", cwd=tmp_path / "work",
+                         gateway_url=gateway.url, model=MODEL)
+        report = failure_report(run, upstream, gateway)
+    assert not upstream.refused(), f"the upstream refused what dragoman sent:\n{report}"
+    assert run.returncode == 0, report
+    assert f"{FINAL_PREFIX} {MARKER}" in run.stdout, report
+
+    first, second = _turn(upstream, "prompt"), _turn(upstream, "result")
+    assert first["model"] == UPSTREAM_MODEL and first["stream"] is True
+
+    # (a) Claude Code's tools, each a chat function tool carrying its input_schema as parameters.
+    sent = upstream_view.read("chat", first)
+    captured_tools = {tool["name"]: tool for tool in CAPTURED["tools"]}
+    assert len(sent.tools) == 24, [tool.name for tool in sent.tools]
+    assert {tool.name for tool in sent.tools} == set(captured_tools)
+    for tool in sent.tools:
+        assert tool.kind == "function", tool
+        assert tool.schema == captured_tools[tool.name]["input_schema"], tool.name
+        assert tool.description, tool.name
+
+    # (b) The system prompt, as the leading system message.
+    assert first["messages"][0]["role"] == "system", dump(first["messages"][:2])
+    assert "You are a Claude agent, built on Anthropic's Claude Agent SDK." in "\n".join(sent.instructions)
+    assert any(PROMPT in text for role, text in sent.turns if role == "user")
+
+    # (c) The second turn: the assistant's Bash call as issued, answered by a tool message with echo's output.
+    history = upstream_view.read("chat", second)
+    (call,) = history.calls
+    assert call.name == "Bash" and call.arguments == BASH_INPUT, call
+    assert script.issued_calls == [call.id], f"the call id the upstream issued did not come back: {call}"
+    (result,) = history.results
+    assert result.call_id == call.id
+    assert result.text.strip() == MARKER, f"not echo's output: {result.text!r}"
+    roles = [message["role"] for message in second["messages"]]
+    assert roles[-2:] == ["assistant", "tool"], roles
+    assert second["messages"][-2]["tool_calls"][0]["type"] == "function"
