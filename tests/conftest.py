@@ -15,6 +15,7 @@ from tests.gateway import (
     SMALL_BODY_LIMIT,
     Gateway,
     clean_env,
+    fidelity_entries,
     model_entry,
     scenario_config,
 )
@@ -51,6 +52,7 @@ def upstream() -> Iterator[FakeUpstream]:
 def gateway(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     """Every scenario model, a two-member pool, ``${ENV}`` interpolated keys and a default model."""
     config = scenario_config(upstream.url, default_model="chat/text")
+    config["models"] += fidelity_entries(upstream.url)
     config["models"] += [
         model_entry("chat", "text", upstream.url, name="pool/text"),
         model_entry("anthropic", "text", upstream.url, name="pool/text"),

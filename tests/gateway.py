@@ -62,6 +62,31 @@ def scenario_config(upstream_url: str, **top_level: Any) -> dict[str, Any]:
     return {"models": models, **top_level}
 
 
+# Deployments with the options of the full-fidelity rules, for every upstream dialect.
+BETA_ALLOWED = ["interleaved-thinking-2025-05-14", "context-management-2025-06-27"]
+BETA_DENIED = ["context-management-2025-06-27"]
+BETA_ADDED = "output-128k-2025-02-19"
+
+
+def fidelity_entries(root: str) -> list[dict[str, Any]]:
+    """``drop-tools/<d>`` (built-in tools the upstream lacks are dropped), ``structured-tool/<d>`` (structured
+    output emulated with a forced tool, answered by the ``forced-tool`` scenario), ``no-reasoning/<d>``, and
+    Anthropic deployments filtering ``anthropic-beta`` (``beta-allow``, ``beta-add``)."""
+    entries: list[dict[str, Any]] = []
+    for dialect in DIALECTS:
+        entries += [
+            model_entry(dialect, "text", root, name=f"drop-tools/{dialect}", drop_unsupported_tools=True),
+            model_entry(dialect, "forced-tool", root, name=f"structured-tool/{dialect}", structured_output="tool"),
+            model_entry(dialect, "text", root, name=f"no-reasoning/{dialect}", reasoning=False),
+        ]
+    entries += [
+        model_entry("anthropic", "text", root, name="beta-allow/anthropic",
+                    anthropic_beta={"allow": BETA_ALLOWED, "deny": BETA_DENIED}),
+        model_entry("anthropic", "text", root, name="beta-add/anthropic", anthropic_beta={"add": [BETA_ADDED]}),
+    ]
+    return entries
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in SCRUBBED_ENV}
     return {**env, **extra}

@@ -13,15 +13,34 @@ scenario                  JSON answer (non-stream)                    SSE answer
 **chat** (``POST /v1/chat/completions``)
 text                      chat-nonstream-text.json                    chat-stream-text-usage-obfuscation.chunks
 refusal                   —                                           chat-stream-refusal.sse
-tool-call                 chat-nonstream-tool-call.json               —
+tool-call                 chat-nonstream-tool-call.json               chat-stream-parallel-tool-calls.sse with
+                                                                      only the first call's fragments
 parallel-tool-calls       chat-nonstream-parallel-tool-calls.json     chat-stream-parallel-tool-calls.sse
+tool-calls-one-index      —                                           the parallel stream with both calls on
+                                                                      index 0 (a new call shows by its new id)
+tool-calls-whole          —                                           the parallel stream with both calls
+                                                                      complete (id, name, arguments) in one chunk
+tool-call-odd-ids         parallel JSON, ids ``functions.<name>:<i>``   parallel stream, same ids
+reasoning                 text + ``message.reasoning_content``        text stream + ``delta.reasoning_content``
+                                                                      chunks (the thinking text of
+                                                                      messages-stream-thinking-signature.chunks)
+reasoning-field           the same with the field named ``reasoning`` (OpenRouter, newer vLLM)
+forced-tool               tool-call, the call renamed to the tool the request forces (see adapt.py)
 length / content-filter   text, finish_reason length/content_filter   text stream, same change
 cache-hit                 text, usage: 2048 prompt of which 1536 cached   text stream, same change
 **responses** (``POST /v1/responses``)
 text                      response.completed object of the stream     responses-stream-text-shell-multiturn
 reasoning                 responses-nonstream-reasoning.json          responses-stream-reasoning-text-function-call
+reasoning-summary         responses-nonstream-reasoning-encrypted-    the first of the streams in
+                          content.json                                responses-stream-multistep-reasoning-
+                                                                      summary-function-calls.chunks (summary
+                                                                      deltas, encrypted_content, function call)
+reasoning-tool-call       —                                           responses-stream-reasoning-function-call
 tool-call                 responses-nonstream-function-call.json      responses-stream-function-call.sse
-parallel-tool-calls       responses-nonstream-parallel-function-calls  —
+parallel-tool-calls       responses-nonstream-parallel-function-calls  the function-call stream with a second
+                                                                      call (new ids, arguments) after the first
+tool-call-odd-ids         parallel JSON, ``call_id`` ``<name>:<id>``    parallel stream, same ids
+forced-tool               tool-call, the call renamed to the tool the request forces (see adapt.py)
 length / content-filter   text, status incomplete + incomplete_details  text stream ending in response.incomplete
 cache-hit                 text, usage: 2048 input of which 1536 cached   text stream, same change
 midstream-error           —                                           text stream to its first delta, then the
@@ -33,8 +52,18 @@ early-stream-error        —                                           response
 text                      messages-nonstream-text.json                messages-stream-text.chunks.txt
 thinking                  messages-nonstream-thinking.json            messages-stream-thinking-signature.sse
                                                                       (verbatim, with its trailing-space padding)
+thinking-tool-call        messages-nonstream-thinking-tool-use.json   —
+redacted-thinking         the message the stream describes            messages-stream-redacted-thinking.sse
+clear-thinking            messages-nonstream-thinking-2.json          messages-stream-thinking-signature.chunks
+                                                                      (empty thinking_delta, context_management)
 tool-call                 messages-nonstream-tool-use.json            messages-stream-text-tool-use.sse
-parallel-tool-calls       messages-nonstream-parallel-tool-use.json   —
+parallel-tool-calls       messages-nonstream-parallel-tool-use.json   the text + tool_use stream with a second
+                                                                      tool_use block (new id, arguments)
+tool-call-no-args         —                                           messages-stream-tool-use-no-args.chunks
+partial-json              —                                           messages-stream-incomplete-partial-json
+                                                                      (input JSON cut off by max_tokens)
+forced-tool               messages-nonstream-tool-use.json renamed    the tool-call stream without its text
+                          to the forced tool (see adapt.py)           block, renamed the same way
 length / stop-sequence /  text, stop_reason max_tokens /              text stream, same change in message_delta
 refusal                   stop_sequence ("STOP") / refusal
 cache-hit                 text, cache_read 1536 + cache_creation 500   text stream, same change
@@ -58,8 +87,10 @@ truncated / truncated-eof —                                           first ha
                                                                       ends cleanly, before the terminal event
 ========================  ==========================================  ==========================================
 
-``POST /v1/messages/count_tokens`` answers ``{"input_tokens": n}`` with n = characters of the request's
-JSON ``messages`` and ``system`` divided by 4 (no recording exists; the number only has to be traceable).
+``POST /v1/messages/count_tokens`` answers ``{"input_tokens": n}`` and ``POST /v1/responses/input_tokens``
+``{"object": "response.input_tokens", "input_tokens": n}``, with n = characters of the request's JSON
+``messages``/``input``, ``system``/``instructions`` and ``tools`` divided by 4 (no recording exists; the
+number only has to be traceable).
 """
 
 from __future__ import annotations
@@ -68,9 +99,12 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests.upstream import reasoning_variants as rv
+from tests.upstream import tool_variants as tv
 from tests.upstream import variants as v
+from tests.upstream.adapt import Adapter, forced_tool
 from tests.upstream.answers import Answer, Body, Dialect, Hang, Stream
-from tests.upstream.recorded import completed_response, recorded_json, recorded_stream
+from tests.upstream.recorded import completed_response, recorded_json, recorded_stream, recorded_stream_part
 
 SLOW_FIRST_BYTE_SECONDS = 2.0
 MID_STREAM_PAUSE_SECONDS = 0.8
@@ -87,10 +121,25 @@ TEXT_STREAM: dict[Dialect, Callable[[], Stream]] = {
 }
 
 
+CHAT_PARALLEL_JSON = functools.partial(recorded_json, "openai/chat-nonstream-parallel-tool-calls.json")
+CHAT_PARALLEL_STREAM = functools.partial(recorded_stream, "openai/chat-stream-parallel-tool-calls.sse")
+RESPONSES_CALL_JSON = functools.partial(recorded_json, "openai/responses-nonstream-function-call.json")
+RESPONSES_CALL_STREAM = functools.partial(recorded_stream, "openai/responses-stream-function-call.sse")
+RESPONSES_PARALLEL_JSON = functools.partial(recorded_json, "openai/responses-nonstream-parallel-function-calls.json")
+RESPONSES_MULTISTEP = "openai/responses-stream-multistep-reasoning-summary-function-calls.chunks.txt"
+RESPONSES_REASONING_CALL = "openai/responses-stream-reasoning-function-call.sse"
+ANTHROPIC_NO_ARGS = "anthropic/messages-stream-tool-use-no-args.chunks.txt"
+ANTHROPIC_CALL_JSON = functools.partial(recorded_json, "anthropic/messages-nonstream-tool-use.json")
+ANTHROPIC_CALL_STREAM = functools.partial(recorded_stream, "anthropic/messages-stream-text-tool-use.sse")
+ANTHROPIC_REDACTED_STREAM = functools.partial(recorded_stream, "anthropic/messages-stream-redacted-thinking.sse")
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     json: Callable[[], Answer] | None
     stream: Callable[[], Answer] | None
+    adapt: Adapter | None = None
+    """Reshapes the answer after the request it answers (``adapt.py``)."""
 
 
 def _same(build: Callable[[], Answer]) -> Scenario:
@@ -133,9 +182,19 @@ CHAT: dict[str, Scenario] = {
     **_common("chat"),
     **_openai_errors("openai/chat-error-400.json"),
     "refusal": Scenario(None, lambda: recorded_stream("openai/chat-stream-refusal.sse")),
-    "tool-call": Scenario(lambda: recorded_json("openai/chat-nonstream-tool-call.json"), None),
-    "parallel-tool-calls": Scenario(lambda: recorded_json("openai/chat-nonstream-parallel-tool-calls.json"),
-                                    lambda: recorded_stream("openai/chat-stream-parallel-tool-calls.sse")),
+    "tool-call": Scenario(lambda: recorded_json("openai/chat-nonstream-tool-call.json"),
+                          lambda: tv.chat_first_call_only(CHAT_PARALLEL_STREAM())),
+    "parallel-tool-calls": Scenario(CHAT_PARALLEL_JSON, CHAT_PARALLEL_STREAM),
+    "tool-calls-one-index": Scenario(None, lambda: tv.chat_one_index(CHAT_PARALLEL_STREAM())),
+    "tool-calls-whole": Scenario(None, lambda: tv.chat_whole_calls(CHAT_PARALLEL_STREAM())),
+    "tool-call-odd-ids": Scenario(lambda: tv.chat_odd_ids_body(CHAT_PARALLEL_JSON()),
+                                  lambda: tv.chat_odd_ids_stream(CHAT_PARALLEL_STREAM())),
+    "reasoning": Scenario(lambda: rv.chat_reasoning_body(TEXT_JSON["chat"](), "reasoning_content"),
+                          lambda: rv.chat_reasoning_stream(TEXT_STREAM["chat"](), "reasoning_content")),
+    "reasoning-field": Scenario(lambda: rv.chat_reasoning_body(TEXT_JSON["chat"](), "reasoning"),
+                                lambda: rv.chat_reasoning_stream(TEXT_STREAM["chat"](), "reasoning")),
+    "forced-tool": Scenario(lambda: recorded_json("openai/chat-nonstream-tool-call.json"),
+                            lambda: tv.chat_first_call_only(CHAT_PARALLEL_STREAM()), forced_tool("chat")),
     "length": _variant("chat", v.chat_finish("length")),
     "content-filter": _variant("chat", v.chat_finish("content_filter")),
     "midstream-error": Scenario(None, lambda: v.chat_midstream_error(TEXT_STREAM["chat"]())),
@@ -146,10 +205,16 @@ RESPONSES: dict[str, Scenario] = {
     **_openai_errors("openai/responses-error-400.json"),
     "reasoning": Scenario(lambda: recorded_json("openai/responses-nonstream-reasoning.json"),
                           lambda: recorded_stream("openai/responses-stream-reasoning-text-function-call.sse")),
-    "tool-call": Scenario(lambda: recorded_json("openai/responses-nonstream-function-call.json"),
-                          lambda: recorded_stream("openai/responses-stream-function-call.sse")),
-    "parallel-tool-calls": Scenario(
-        lambda: recorded_json("openai/responses-nonstream-parallel-function-calls.json"), None),
+    "reasoning-summary": Scenario(
+        lambda: recorded_json("openai/responses-nonstream-reasoning-encrypted-content.json"),
+        lambda: recorded_stream_part(RESPONSES_MULTISTEP, 0)),
+    "reasoning-tool-call": Scenario(None, lambda: recorded_stream(RESPONSES_REASONING_CALL)),
+    "tool-call": Scenario(RESPONSES_CALL_JSON, RESPONSES_CALL_STREAM),
+    "parallel-tool-calls": Scenario(RESPONSES_PARALLEL_JSON,
+                                    lambda: tv.responses_parallel_stream(RESPONSES_CALL_STREAM())),
+    "tool-call-odd-ids": Scenario(lambda: tv.responses_odd_ids(RESPONSES_PARALLEL_JSON()),
+                                  lambda: tv.responses_odd_ids(tv.responses_parallel_stream(RESPONSES_CALL_STREAM()))),
+    "forced-tool": Scenario(RESPONSES_CALL_JSON, RESPONSES_CALL_STREAM, forced_tool("responses")),
     "length": _variant("responses", v.responses_incomplete("max_output_tokens")),
     "content-filter": _variant("responses", v.responses_incomplete("content_filter")),
     "midstream-error": Scenario(None, lambda: v.responses_midstream_error(
@@ -168,10 +233,18 @@ ANTHROPIC: dict[str, Scenario] = {
     "error-529": _same(lambda: v.anthropic_error(529)),
     "thinking": Scenario(lambda: recorded_json("anthropic/messages-nonstream-thinking.json"),
                          lambda: recorded_stream("anthropic/messages-stream-thinking-signature.sse")),
-    "tool-call": Scenario(lambda: recorded_json("anthropic/messages-nonstream-tool-use.json"),
-                          lambda: recorded_stream("anthropic/messages-stream-text-tool-use.sse")),
+    "thinking-tool-call": Scenario(lambda: recorded_json("anthropic/messages-nonstream-thinking-tool-use.json"), None),
+    "redacted-thinking": Scenario(lambda: rv.anthropic_message_from_stream(ANTHROPIC_REDACTED_STREAM()),
+                                  ANTHROPIC_REDACTED_STREAM),
+    "clear-thinking": Scenario(lambda: recorded_json("anthropic/messages-nonstream-thinking-2.json"),
+                               lambda: recorded_stream("anthropic/messages-stream-thinking-signature.chunks.txt")),
+    "tool-call": Scenario(ANTHROPIC_CALL_JSON, ANTHROPIC_CALL_STREAM),
     "parallel-tool-calls": Scenario(lambda: recorded_json("anthropic/messages-nonstream-parallel-tool-use.json"),
-                                    None),
+                                    lambda: tv.anthropic_parallel_stream(ANTHROPIC_CALL_STREAM())),
+    "tool-call-no-args": Scenario(None, lambda: recorded_stream(ANTHROPIC_NO_ARGS)),
+    "partial-json": Scenario(None, lambda: recorded_stream("anthropic/messages-stream-incomplete-partial-json.sse")),
+    "forced-tool": Scenario(ANTHROPIC_CALL_JSON, lambda: tv.anthropic_without_text(ANTHROPIC_CALL_STREAM()),
+                            forced_tool("anthropic")),
     "length": _variant("anthropic", v.anthropic_stop("max_tokens")),
     "stop-sequence": _variant("anthropic", v.anthropic_stop("stop_sequence", "STOP")),
     "refusal": _variant("anthropic", v.anthropic_stop("refusal")),
@@ -187,3 +260,8 @@ def answer_for(dialect: Dialect, scenario: str, stream: bool) -> Answer | None:
     entry = SCENARIOS[dialect].get(scenario)
     build = None if entry is None else (entry.stream if stream else entry.json)
     return None if build is None else build()
+
+
+def adapter_for(dialect: Dialect, scenario: str) -> Adapter | None:
+    entry = SCENARIOS[dialect].get(scenario)
+    return None if entry is None else entry.adapt

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from tests.upstream.answers import Answer, Body, Dialect, Hang, Stream, json_body
 from tests.upstream.recorded import record_payload
-from tests.upstream.scenarios import answer_for
+from tests.upstream.scenarios import adapter_for, answer_for
 from tests.upstream.variants import OPENAI_ERRORS
 
 ROUTES: dict[str, Dialect] = {
@@ -26,6 +26,7 @@ ROUTES: dict[str, Dialect] = {
     "/v1/responses": "responses",
     "/v1/messages": "anthropic",
     "/v1/messages/count_tokens": "anthropic",
+    "/v1/responses/input_tokens": "responses",
 }
 UPSTREAM_KEY = "upstream-secret"
 
@@ -77,7 +78,8 @@ def is_usage_chunk(record: bytes) -> bool:
 
 
 def count_tokens(body: dict[str, Any]) -> int:
-    return (len(json.dumps(body.get("messages"))) + len(json.dumps(body.get("system", "")))) // 4
+    counted = [body.get(key) for key in ("messages", "input", "system", "instructions", "tools") if key in body]
+    return sum(len(json.dumps(value)) for value in counted) // 4
 
 
 class FakeUpstream:
@@ -178,14 +180,20 @@ class FakeUpstream:
             return problem
         body: dict[str, Any] = received.json
         scenario, stream = body["model"], received.stream
-        if received.path.endswith("/count_tokens"):
+        if received.path.endswith(("/count_tokens", "/input_tokens")):
             answer = answer_for(dialect, scenario, False)
             if isinstance(answer, Body) and answer.status >= 400:
                 return answer
-            return json_body(200, {"input_tokens": count_tokens(body)})
+            counted: dict[str, Any] = {"input_tokens": count_tokens(body)}
+            if dialect == "responses":
+                counted = {"object": "response.input_tokens", **counted}
+            return json_body(200, counted)
         answer = answer_for(dialect, scenario, stream)
         if answer is None:
             return self._no_answer(dialect, scenario, stream)
+        adapt = adapter_for(dialect, scenario)
+        if adapt is not None:
+            answer = adapt(answer, body)
         wants_usage = (body.get("stream_options") or {}).get("include_usage") is True
         if dialect == "chat" and isinstance(answer, Stream) and not wants_usage:
             # The real API sends the usage chunk only when asked for it.
