@@ -16,17 +16,21 @@ from tests.upstream.tool_variants import recorded_tool_name, rename_tool
 Adapter = Callable[[Answer, Any], Answer]
 
 
+def _name(dialect: Dialect, wire: dict[str, Any]) -> Any:
+    """A tool's or a tool choice's name; chat nests it under ``function`` or ``custom``."""
+    if dialect == "chat":
+        return (wire.get("function") or wire.get("custom") or {}).get("name")
+    return wire.get("name")
+
+
 def forced_tool_name(dialect: Dialect, body: Any) -> str | None:
     choice = body.get("tool_choice") if isinstance(body, dict) else None
-    if isinstance(choice, dict):
-        named = (choice.get("function") or {}).get("name") if dialect == "chat" else choice.get("name")
-        if isinstance(named, str):
-            return named
+    if isinstance(choice, dict) and isinstance(named := _name(dialect, choice), str):
+        return named
     tools = body.get("tools") if isinstance(body, dict) else None
     if not isinstance(tools, list) or not tools or not isinstance(tools[-1], dict):
         return None
-    last = tools[-1]
-    named = (last.get("function") or {}).get("name") if dialect == "chat" else last.get("name")
+    named = _name(dialect, tools[-1])
     return named if isinstance(named, str) else None
 
 

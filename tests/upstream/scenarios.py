@@ -26,6 +26,8 @@ reasoning                 text + ``message.reasoning_content``        text strea
                                                                       messages-stream-thinking-signature.chunks)
 reasoning-field           the same with the field named ``reasoning`` (OpenRouter, newer vLLM)
 forced-tool               tool-call, the call renamed to the tool the request forces (see adapt.py)
+custom-tool-call          tool-call, renamed the same way and calling it with a patch: a ``custom`` call if the
+                          request declared the tool custom, else ``{"input": <patch>}`` (custom_variants.py)
 length / content-filter   text, finish_reason length/content_filter   text stream, same change
 cache-hit                 text, usage: 2048 prompt of which 1536 cached   text stream, same change
 **responses** (``POST /v1/responses``)
@@ -41,6 +43,7 @@ parallel-tool-calls       responses-nonstream-parallel-function-calls  the funct
                                                                       call (new ids, arguments) after the first
 tool-call-odd-ids         parallel JSON, ``call_id`` ``<name>:<id>``    parallel stream, same ids
 forced-tool               tool-call, the call renamed to the tool the request forces (see adapt.py)
+custom-tool-call          as for chat; a custom call is streamed as ``response.custom_tool_call_input.*``
 length / content-filter   text, status incomplete + incomplete_details  text stream ending in response.incomplete
 cache-hit                 text, usage: 2048 input of which 1536 cached   text stream, same change
 midstream-error           —                                           text stream to its first delta, then the
@@ -64,6 +67,7 @@ partial-json              —                                           messages
                                                                       (input JSON cut off by max_tokens)
 forced-tool               messages-nonstream-tool-use.json renamed    the tool-call stream without its text
                           to the forced tool (see adapt.py)           block, renamed the same way
+custom-tool-call          forced-tool, called with ``{"input": <patch>}`` (the stand-in for a custom tool)
 length / stop-sequence /  text, stop_reason max_tokens /              text stream, same change in message_delta
 refusal                   stop_sequence ("STOP") / refusal
 cache-hit                 text, cache_read 1536 + cache_creation 500   text stream, same change
@@ -104,6 +108,7 @@ from tests.upstream import tool_variants as tv
 from tests.upstream import variants as v
 from tests.upstream.adapt import Adapter, forced_tool
 from tests.upstream.answers import Answer, Body, Dialect, Hang, Stream
+from tests.upstream.custom_variants import custom_tool
 from tests.upstream.recorded import completed_response, recorded_json, recorded_stream, recorded_stream_part
 
 SLOW_FIRST_BYTE_SECONDS = 2.0
@@ -195,6 +200,8 @@ CHAT: dict[str, Scenario] = {
                                 lambda: rv.chat_reasoning_stream(TEXT_STREAM["chat"](), "reasoning")),
     "forced-tool": Scenario(lambda: recorded_json("openai/chat-nonstream-tool-call.json"),
                             lambda: tv.chat_first_call_only(CHAT_PARALLEL_STREAM()), forced_tool("chat")),
+    "custom-tool-call": Scenario(lambda: recorded_json("openai/chat-nonstream-tool-call.json"),
+                                 lambda: tv.chat_first_call_only(CHAT_PARALLEL_STREAM()), custom_tool("chat")),
     "length": _variant("chat", v.chat_finish("length")),
     "content-filter": _variant("chat", v.chat_finish("content_filter")),
     "midstream-error": Scenario(None, lambda: v.chat_midstream_error(TEXT_STREAM["chat"]())),
@@ -215,6 +222,7 @@ RESPONSES: dict[str, Scenario] = {
     "tool-call-odd-ids": Scenario(lambda: tv.responses_odd_ids(RESPONSES_PARALLEL_JSON()),
                                   lambda: tv.responses_odd_ids(tv.responses_parallel_stream(RESPONSES_CALL_STREAM()))),
     "forced-tool": Scenario(RESPONSES_CALL_JSON, RESPONSES_CALL_STREAM, forced_tool("responses")),
+    "custom-tool-call": Scenario(RESPONSES_CALL_JSON, RESPONSES_CALL_STREAM, custom_tool("responses")),
     "length": _variant("responses", v.responses_incomplete("max_output_tokens")),
     "content-filter": _variant("responses", v.responses_incomplete("content_filter")),
     "midstream-error": Scenario(None, lambda: v.responses_midstream_error(
@@ -245,6 +253,8 @@ ANTHROPIC: dict[str, Scenario] = {
     "partial-json": Scenario(None, lambda: recorded_stream("anthropic/messages-stream-incomplete-partial-json.sse")),
     "forced-tool": Scenario(ANTHROPIC_CALL_JSON, lambda: tv.anthropic_without_text(ANTHROPIC_CALL_STREAM()),
                             forced_tool("anthropic")),
+    "custom-tool-call": Scenario(ANTHROPIC_CALL_JSON, lambda: tv.anthropic_without_text(ANTHROPIC_CALL_STREAM()),
+                                 custom_tool("anthropic")),
     "length": _variant("anthropic", v.anthropic_stop("max_tokens")),
     "stop-sequence": _variant("anthropic", v.anthropic_stop("stop_sequence", "STOP")),
     "refusal": _variant("anthropic", v.anthropic_stop("refusal")),
