@@ -16,7 +16,7 @@ from dragoman.canonical.content import (
     ToolResultPart,
 )
 from dragoman.canonical.errors import UpstreamError, UpstreamProtocolError, UpstreamUnavailable
-from dragoman.canonical.request import Message, Request
+from dragoman.canonical.request import Message, Request, Tool
 from dragoman.canonical.response import Response, StopKind, StopReason, Usage
 from dragoman.dialects.openai_chat.codec import CODEC
 from tests.recordings import load_json
@@ -86,15 +86,15 @@ def message(**fields: Any) -> dict[str, Any]:
 def test_reasoning_refusal_and_content_arrays(field: str) -> None:
     body = message(**{field: "Because.", "content": [{"type": "text", "text": "A"}, {"type": "text", "text": "B"}],
                       "refusal": "Not that."})
-    assert CODEC.decode_response(body).content == [ReasoningPart(text="Because."), TextPart("AB"),
-                                                   RefusalPart("Not that.")]
+    assert CODEC.decode_response(body).content == [ReasoningPart(text="Because.", origin="openai_chat"),
+                                                   TextPart("AB"), RefusalPart("Not that.")]
 
 
 def test_custom_and_legacy_function_calls() -> None:
     body = message(content=None, tool_calls=[{"id": "c1", "type": "custom", "custom": {"name": "sh", "input": "ls"}}],
                    function_call={"name": "old", "arguments": "{}"})
     custom, legacy = CODEC.decode_response(body).content
-    assert custom == ToolCallPart("c1", "sh", "ls")
+    assert custom == ToolCallPart("c1", "sh", "ls", kind="custom")
     assert isinstance(legacy, ToolCallPart) and (legacy.name, legacy.arguments) == ("old", "{}")
     assert legacy.id.startswith("call_")
 
@@ -163,3 +163,40 @@ def test_encode_empty_answer_fills_required_fields() -> None:
     assert out["created"] > 1_600_000_000
     assert out["choices"][0]["message"] == {"role": "assistant", "content": None, "refusal": None}
     assert out["choices"][0]["finish_reason"] == "stop"
+
+
+def test_custom_calls_go_back_as_the_client_declared_them() -> None:
+    """A custom tool the upstream only knew as a function (Anthropic) comes back custom, with its raw input."""
+    request = Request(model="alias", messages=[Message("user", [TextPart("patch it")])],
+                      tools=[Tool("apply_patch", kind="custom"), Tool("ls")])
+    response = Response(
+        id="msg_1", model="claude-x", created=1700000000,
+        content=[ToolCallPart("toolu_1", "apply_patch", '{"input": "*** Begin Patch\\n*** End Patch"}'),
+                 ToolCallPart("toolu_2", "ls", '{"input": "not unwrapped"}'),
+                 ToolCallPart("call_3", "apply_patch", "raw already", kind="custom")],
+        stop_reason=StopReason(StopKind.TOOL_USE, "tool_use"),
+    )
+    out = CODEC.encode_response(response, request)
+    assert_valid(*OPENAI_CHAT_RESPONSE, out)
+    assert out["choices"][0]["message"]["tool_calls"] == [
+        {"id": "toolu_1", "type": "custom",
+         "custom": {"name": "apply_patch", "input": "*** Begin Patch\n*** End Patch"}},
+        {"id": "toolu_2", "type": "function", "function": {"name": "ls", "arguments": '{"input": "not unwrapped"}'}},
+        {"id": "call_3", "type": "custom", "custom": {"name": "apply_patch", "input": "raw already"}},
+    ]
+    assert CODEC.decode_response(out).content == [
+        ToolCallPart("toolu_1", "apply_patch", "*** Begin Patch\n*** End Patch", kind="custom"),
+        ToolCallPart("toolu_2", "ls", '{"input": "not unwrapped"}'),
+        ToolCallPart("call_3", "apply_patch", "raw already", kind="custom"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stop", "finish_reason"),
+    [(StopReason(StopKind.END_TURN, "completed"), "tool_calls"),
+     (StopReason(StopKind.OTHER, "pause_turn"), "tool_calls"),
+     (StopReason(StopKind.MAX_TOKENS, "max_tokens"), "length")],
+)
+def test_an_answer_with_a_call_finishes_with_tool_calls_unless_cut_off(stop: StopReason, finish_reason: str) -> None:
+    response = Response("r", "m", [TextPart("Checking."), ToolCallPart("c", "f", "{}")], stop)
+    assert CODEC.encode_response(response, REQUEST)["choices"][0]["finish_reason"] == finish_reason

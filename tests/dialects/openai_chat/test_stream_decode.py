@@ -162,18 +162,48 @@ def test_reasoning_fields_of_vllm_deepseek_and_openrouter(field: str) -> None:
         chunk(finish="stop", usage={**USAGE, "completion_tokens_details": {"reasoning_tokens": 3}}),
     ))
     response = assemble(events)
-    assert response.content == [ReasoningPart(text="Thinking."), TextPart("Answer")]
+    assert response.content == [ReasoningPart(text="Thinking.", origin="openai_chat"), TextPart("Answer")]
+    assert BlockStart(0, "reasoning", origin="openai_chat") in events
     assert response.usage.reasoning_tokens == 3
 
 
 def test_both_reasoning_names_in_one_delta_are_not_doubled() -> None:
     events = decode_stream(sse(chunk({"reasoning_content": "x", "reasoning": "x"}), chunk(finish="stop")))
-    assert assemble(events).content == [ReasoningPart(text="x")]
+    assert assemble(events).content == [ReasoningPart(text="x", origin="openai_chat")]
 
 
 def test_reasoning_and_content_in_one_delta_keep_model_order() -> None:
     events = decode_stream(sse(chunk({"content": "B", "reasoning_content": "A"}), chunk(finish="stop")))
-    assert assemble(events).content == [ReasoningPart(text="A"), TextPart("B")]
+    assert assemble(events).content == [ReasoningPart(text="A", origin="openai_chat"), TextPart("B")]
+
+
+def test_custom_tool_calls_as_openai_streams_them() -> None:
+    raw = sse(
+        chunk({"role": "assistant", "content": None}),
+        chunk({"tool_calls": [{"index": 0, "id": "call_p", "type": "custom",
+                               "custom": {"name": "apply_patch", "input": ""}}]}),
+        chunk({"tool_calls": [{"index": 0, "custom": {"input": "*** Begin Patch\n"}}]}),
+        chunk({"tool_calls": [{"index": 0, "custom": {"input": "*** End Patch"}}]}),
+        chunk({"tool_calls": [{"index": 1, "id": "call_f", "type": "function",
+                               "function": {"name": "ls", "arguments": "{}"}, "custom": {}}]}),
+        chunk(finish="tool_calls"),
+    )
+    events = decode_stream(raw)
+    starts = [e for e in events if isinstance(e, BlockStart)]
+    assert starts == [
+        BlockStart(0, "tool_call", tool_call_id="call_p", tool_name="apply_patch", tool_kind="custom"),
+        BlockStart(1, "tool_call", tool_call_id="call_f", tool_name="ls", tool_kind="function"),
+    ]
+    assert assemble(events).content == [
+        ToolCallPart("call_p", "apply_patch", "*** Begin Patch\n*** End Patch", kind="custom"),
+        ToolCallPart("call_f", "ls", "{}"),
+    ]
+
+
+def test_custom_call_without_a_type_is_told_by_its_custom_name() -> None:
+    call_ = {"index": 0, "id": "c", "custom": {"name": "sh", "input": "ls"}}
+    events = decode_stream(sse(chunk({"tool_calls": [call_]}), chunk(finish="tool_calls")))
+    assert assemble(events).content == [ToolCallPart("c", "sh", "ls", kind="custom")]
 
 
 def test_error_record_first_is_only_a_stream_error() -> None:

@@ -1,13 +1,13 @@
 """Chat completion body (``object: "chat.completion"``) <-> canonical :class:`Response`.
 
 Decoding reads ``choices[0]`` (``n`` > 1 is untranslated on the request side, so only the first choice
-is an answer to carry). Its message becomes, in order: a :class:`ReasoningPart` from ``reasoning_content``
-(vLLM, DeepSeek) or ``reasoning`` (OpenRouter, newer vLLM, Ollama), a :class:`TextPart` from ``content``
-(a string; an array's ``text`` parts are also read), a :class:`RefusalPart` from ``refusal``, then one
-:class:`ToolCallPart` per ``tool_calls`` entry (``function`` calls; ``custom`` tool calls carry their free
-text ``input`` as the arguments) and the legacy ``function_call``. Empty strings make no part. A 200 body
-holding an ``error`` instead of ``choices`` raises that error; a body with no choice at all raises
-``UpstreamProtocolError``.
+is an answer to carry). Its message becomes, in order: a :class:`ReasoningPart` (``origin="openai_chat"``)
+from ``reasoning_content`` (vLLM, DeepSeek) or ``reasoning`` (OpenRouter, newer vLLM, Ollama), a
+:class:`TextPart` from ``content`` (a string; an array's ``text`` parts are also read), a
+:class:`RefusalPart` from ``refusal``, then one :class:`ToolCallPart` per ``tool_calls`` entry (``function``
+calls; ``custom`` tool calls with ``kind="custom"`` and their free text ``input`` as the arguments) and
+the legacy ``function_call``. Empty strings make no part. A 200 body holding an ``error`` instead of
+``choices`` raises that error; a body with no choice at all raises ``UpstreamProtocolError``.
 
 Encoding writes every field the spec requires (``content``/``refusal`` as null when absent,
 ``logprobs: null``). Named rules for what chat cannot say:
@@ -17,8 +17,12 @@ Encoding writes every field the spec requires (``content``/``refusal`` as null w
   of them would show).
 - ``reasoning-as-reasoning_content``: reasoning text (or, when there is none, its summary paragraphs
   joined by a blank line) goes to the de-facto ``reasoning_content`` field that vLLM and DeepSeek clients
-  read; clients that do not know it ignore it. Signatures, redacted data and encrypted content are
-  dropped: a chat client has no way to send them back.
+  read; clients that do not know it ignore it. ``reasoning-signature-dropped``: signatures, redacted data
+  and encrypted content are dropped, because chat has no field a client would send them back in.
+- ``custom-calls-as-declared`` (``canonical.tools.as_client_call``): a call of a tool the client declared
+  ``custom`` is returned as a custom tool call with its raw input, also when the upstream (Anthropic) only
+  had it as a function with one ``input`` argument.
+- ``tool_calls-when-called`` (stop_reason.py): an answer with a tool call finishes with ``tool_calls``.
 - ``input-parts-dropped``: image, document and tool-result parts are never part of an answer and are
   not written.
 """
@@ -40,9 +44,12 @@ from dragoman.canonical.content import (
 from dragoman.canonical.errors import UpstreamProtocolError
 from dragoman.canonical.request import Request
 from dragoman.canonical.response import Response
+from dragoman.canonical.tools import as_client_call, custom_tool_names
 from dragoman.dialects.base import JSONObject
 from dragoman.dialects.openai_chat.errors import decode_in_band_error
-from dragoman.dialects.openai_chat.stop_reason import decode_stop_reason, encode_stop_reason
+from dragoman.dialects.openai_chat.reasoning import ORIGIN
+from dragoman.dialects.openai_chat.stop_reason import decode_stop_reason, encode_finish_reason
+from dragoman.dialects.openai_chat.tools import encode_tool_call
 from dragoman.dialects.openai_chat.usage import decode_usage, encode_usage
 from dragoman.ids import new_id, now
 
@@ -82,7 +89,7 @@ def decode_message(message: JSONObject) -> list[Part]:
     parts: list[Part] = []
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
-        parts.append(ReasoningPart(text=reasoning))
+        parts.append(ReasoningPart(text=reasoning, origin=ORIGIN))
     content = message.get("content")
     if isinstance(content, list):
         content = "".join(_str(item.get("text")) for item in content
@@ -111,11 +118,13 @@ def _decode_tool_call(call: object) -> ToolCallPart:
         return ToolCallPart(id=call_id, name=_str(function.get("name")), arguments=_str(function.get("arguments")))
     custom = call.get("custom")
     if isinstance(custom, dict):
-        return ToolCallPart(id=call_id, name=_str(custom.get("name")), arguments=_str(custom.get("input")))
+        return ToolCallPart(id=call_id, name=_str(custom.get("name")), arguments=_str(custom.get("input")),
+                            kind="custom")
     raise UpstreamProtocolError(f"chat completion from upstream has a tool call of type {call.get('type')!r}")
 
 
 def encode_response(response: Response, request: Request) -> JSONObject:
+    custom_names = custom_tool_names(request)
     texts: list[str] = []
     refusals: list[str] = []
     reasoning: list[str] = []
@@ -129,7 +138,7 @@ def encode_response(response: Response, request: Request) -> JSONObject:
             case ReasoningPart():
                 reasoning.append(part.text or "\n\n".join(part.summary))
             case ToolCallPart():
-                tool_calls.append(encode_tool_call(part))
+                tool_calls.append(encode_tool_call(as_client_call(part, custom_names)))
             case ImagePart() | DocumentPart() | ToolResultPart():
                 pass
             case _:
@@ -154,12 +163,9 @@ def encode_response(response: Response, request: Request) -> JSONObject:
                 "index": 0,
                 "message": message,
                 "logprobs": None,
-                "finish_reason": encode_stop_reason(response.stop_reason),
+                "finish_reason": encode_finish_reason(response.stop_reason, bool(tool_calls)),
             }
         ],
         "usage": encode_usage(response.usage),
     }
 
-
-def encode_tool_call(part: ToolCallPart) -> JSONObject:
-    return {"id": part.id, "type": "function", "function": {"name": part.name, "arguments": part.arguments}}

@@ -13,6 +13,9 @@ trips, e.g. the legacy ``function_call``); otherwise the kind decides. Named los
   closest to chat's ``content_filter``.
 - ``pause_turn-as-stop`` and ``other-as-stop``: chat has no paused turn and no open value; the turn
   ends as ``stop``.
+- *tool_calls-when-called*: an answer that made a tool call finishes with ``tool_calls`` whatever the
+  upstream said (a Responses upstream says ``completed``), unless it was cut off (``length``), because chat
+  clients run the calls only on ``tool_calls``.
 """
 
 from __future__ import annotations
@@ -63,3 +66,10 @@ def encode_stop_reason(reason: StopReason) -> FinishReason:
             return "content_filter"
         case _:
             assert_never(kind)
+
+
+def encode_finish_reason(reason: StopReason, made_call: bool) -> FinishReason:
+    """The finish reason of an answer; ``made_call`` says whether it holds a tool call."""
+    if made_call and reason.kind is not StopKind.MAX_TOKENS:
+        return "tool_calls"
+    return encode_stop_reason(reason)

@@ -1,26 +1,29 @@
 """Upstream chat stream (``chat.completion.chunk`` records) -> canonical stream events.
 
-An explicit state machine. Each SSE record is one of three kinds, dispatched from ``_RECORDS``:
-``[DONE]``, an error record (``{"error": …}``, also when OpenRouter puts it next to ``choices``; vLLM's
-``{"object": "error"}``; an ``event: error`` record) or a chunk. A chunk's first choice carries delta
-fields, each handled by its own method from ``_DELTAS`` in a fixed order (reasoning before content, as
-the model produced them), then its ``finish_reason``; ``usage`` may ride on any chunk, the last one wins.
+An explicit state machine. Each SSE record is one of three kinds, dispatched from ``_RECORDS``: ``[DONE]``, an
+error record (``{"error": …}``, also when OpenRouter puts it next to ``choices``; vLLM's ``{"object":
+"error"}``; an ``event: error`` record) or a chunk. A chunk's first choice carries delta fields, each handled
+by its own method from ``_DELTAS`` in a fixed order (reasoning before content, as the model produced them),
+then its ``finish_reason``; ``usage`` may ride on any chunk, the last one wins.
 
-Phases: ``WAITING`` (nothing yet) -> ``STREAMING`` (``StreamStart`` sent on the first chunk) ->
-``FINISHING`` (``finish_reason`` seen; ``StreamFinish`` is held because chat's usage chunk comes after it)
--> ``DONE`` (``[DONE]`` or end of input). An error record leads to ``FAILED``: one ``StreamError``, then
-everything (a trailing ``[DONE]``) is ignored.
+Phases: ``WAITING`` (nothing yet) -> ``STREAMING`` (``StreamStart`` sent on the first chunk) -> ``FINISHING``
+(``finish_reason`` seen; ``StreamFinish`` is held because chat's usage chunk comes after it) -> ``DONE``
+(``[DONE]`` or end of input). An error record leads to ``FAILED``: one ``StreamError``, then everything (a
+trailing ``[DONE]``) is ignored.
 
-Blocks: text, refusal and reasoning deltas extend the open block of their kind or close it and start a
-new one; tool calls are keyed by the upstream's ``tool_calls[].index``. A new ``id`` on a known index
-starts a new call (servers that reuse index 0 for every parallel call); id, name and arguments may all
-come in one chunk, and several calls may share a chunk. Arguments for a call whose block was already
-closed cannot be put in order and raise ``UpstreamProtocolError``; so do bad JSON, content after the
-finish reason, and a stream that ends (``[DONE]`` or end of input) without a finish reason. A stream that
-ends after its finish reason but without ``[DONE]`` is complete. Empty fragments open no block. Only
-choice 0 is read (``n`` > 1 is untranslated). Ignored: ``obfuscation``, ``service_tier``,
-``system_fingerprint``, ``logprobs``, ``role``, records with another SSE event name (``ping``) and
-unknown delta fields (OpenRouter's ``reasoning_details``, which repeats ``reasoning``).
+Blocks: text, refusal and reasoning deltas extend the open block of their kind or close it and start a new one
+(reasoning blocks carry ``origin="openai_chat"``); tool calls are keyed by the upstream's
+``tool_calls[].index``. A call is a ``function`` call (``function: {name, arguments}``) or, as OpenAI streams
+them although its spec does not list it, a ``custom`` call (``type: "custom"``, ``custom: {name, input}``, its
+input fragments in ``custom.input``), which starts a block with ``tool_kind="custom"``. A new ``id`` on a
+known index starts a new call (servers that reuse index 0 for every parallel call); id, name and arguments may
+all come in one chunk, and several calls may share a chunk. Arguments for a call whose block was already
+closed cannot be put in order and raise ``UpstreamProtocolError``; so do bad JSON, content after the finish
+reason, and a stream that ends (``[DONE]`` or end of input) without a finish reason. A stream that ends after
+its finish reason but without ``[DONE]`` is complete. Empty fragments open no block. Only choice 0 is read
+(``n`` > 1 is untranslated). Ignored: ``obfuscation``, ``service_tier``, ``system_fingerprint``, ``logprobs``,
+``role``, records with another SSE event name (``ping``) and unknown delta fields (OpenRouter's
+``reasoning_details``, which repeats ``reasoning``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from dragoman.canonical.events import (
 from dragoman.canonical.response import StopKind, StopReason, Usage
 from dragoman.dialects.base import JSONObject
 from dragoman.dialects.openai_chat.errors import decode_in_band_error
+from dragoman.dialects.openai_chat.reasoning import ORIGIN
 from dragoman.dialects.openai_chat.stop_reason import decode_stop_reason
 from dragoman.dialects.openai_chat.usage import decode_usage
 from dragoman.ids import new_id
@@ -185,19 +189,20 @@ class ChatStreamDecoder:
         index = call.get("index", position)
         if not isinstance(index, int) or isinstance(index, bool):
             raise UpstreamProtocolError(f"upstream chat tool call has a non-integer index {index!r}")
-        function = call.get("function")
-        if not isinstance(function, dict):
-            function = {}
+        function, custom = _object(call.get("function")), _object(call.get("custom"))
         call_id = _str(call.get("id"))
-        arguments = _str(function.get("arguments"))
+        # Some gateways echo an empty ``custom: {}`` on function calls: only real input counts.
+        arguments = _str(function.get("arguments")) or _str(custom.get("input"))
         state = self._tools.get(index)
         if state is None or (call_id and call_id != state.id):
             self._require_open_phase()
             self._close_open()
             state = _ToolCall(call_id or new_id("call_"), self._next_block)
             self._tools[index] = state
+            is_custom = call.get("type") == "custom" or (not function and isinstance(custom.get("name"), str))
             self._start(BlockStart(state.block, "tool_call", tool_call_id=state.id,
-                                   tool_name=_str(function.get("name"))))
+                                   tool_name=_str(function.get("name")) or _str(custom.get("name")),
+                                   tool_kind="custom" if is_custom else "function"))
         elif self._open_block != state.block:
             if not arguments:
                 return
@@ -229,7 +234,7 @@ class ChatStreamDecoder:
         if self._open_kind != kind:
             self._require_open_phase()
             self._close_open()
-            self._start(BlockStart(self._next_block, kind))
+            self._start(BlockStart(self._next_block, kind, origin=ORIGIN if kind == "reasoning" else None))
         assert self._open_block is not None
         self._out.append(BlockDelta(self._open_block, text))
 
@@ -282,6 +287,10 @@ def _fragment(value: object, field: str) -> str:
     if not isinstance(value, str):
         raise UpstreamProtocolError(f"upstream chat delta has '{field}' that is not a string")
     return value
+
+
+def _object(value: object) -> JSONObject:
+    return value if isinstance(value, dict) else {}
 
 
 def _str(value: object) -> str:
