@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from dragoman.canonical.assembler import assemble
+from dragoman.canonical.content import TextPart, ToolCallPart
 from dragoman.canonical.errors import RateLimited, UpstreamUnavailable
 from dragoman.canonical.events import (
     BlockDelta,
@@ -16,6 +20,7 @@ from dragoman.canonical.events import (
     StreamFinish,
     StreamStart,
 )
+from dragoman.canonical.request import Message, Request, Tool
 from dragoman.canonical.response import StopKind, StopReason, Usage
 from dragoman.dialects.openai_chat.codec import CODEC
 from tests.dialects.openai_chat.streams import chat_request, data_records, decode_stream, encode_stream
@@ -166,3 +171,84 @@ def test_events_without_a_start_still_open_the_stream() -> None:
 
 def test_keepalive_is_an_sse_comment() -> None:
     assert CODEC.stream_encoder(chat_request()).keepalive() == b": keepalive\n\n"
+
+
+def custom_request() -> Request:
+    return Request("alias", [Message("user", [TextPart("patch")])], stream=True,
+                   tools=[Tool("apply_patch", kind="custom"), Tool("ls")])
+
+
+def valid_chunk(body: dict[str, Any]) -> None:
+    """Spec allowance: OpenAI streams custom tool calls as ``type: "custom"`` with a ``custom`` object, which
+    ``ChatCompletionMessageToolCallChunk`` does not list yet (openai/openai-openapi#576); such entries are
+    checked for their exact shape here and validated without their ``type``."""
+    for choice in body["choices"]:
+        for call in choice["delta"].get("tool_calls", []):
+            if "custom" in call:
+                assert set(call) <= {"index", "id", "type", "custom"} and set(call["custom"]) <= {"name", "input"}
+                assert call.get("type", "custom") == "custom"
+    stripped = json.loads(json.dumps(body))
+    for choice in stripped["choices"]:
+        for call in choice["delta"].get("tool_calls", []):
+            if "custom" in call:
+                call.pop("type", None)
+    assert_valid(*OPENAI_CHAT_CHUNK, stripped)
+
+
+def test_custom_calls_stream_as_custom_and_anthropic_stand_ins_are_unwrapped() -> None:
+    events: list[StreamEvent] = [
+        StreamStart("msg_1", "claude-x", 1700000000),
+        BlockStart(0, "tool_call", tool_call_id="toolu_1", tool_name="apply_patch"),  # the Anthropic stand-in
+        BlockDelta(0, '{"input": "*** Begin'),
+        BlockDelta(0, ' Patch\\n"}'),
+        BlockStop(0),
+        BlockStart(1, "tool_call", tool_call_id="call_2", tool_name="apply_patch", tool_kind="custom"),
+        BlockDelta(1, "*** End"),
+        BlockDelta(1, " Patch"),
+        BlockStop(1),
+        BlockStart(2, "tool_call", tool_call_id="toolu_3", tool_name="ls"),
+        BlockDelta(2, '{"input": "kept"}'),
+        BlockStop(2),
+        StreamFinish(StopReason(StopKind.END_TURN, "completed"), Usage(5, 5)),
+    ]
+    raw = encode_stream(events, custom_request())
+    out = chunks(raw)
+    for body in out:
+        valid_chunk(body)
+    assert [body["choices"][0]["delta"].get("tool_calls") for body in out[1:-1]] == [
+        [{"index": 0, "id": "toolu_1", "type": "custom", "custom": {"name": "apply_patch", "input": ""}}],
+        [{"index": 0, "custom": {"input": "*** Begin Patch\n"}}],
+        [{"index": 1, "id": "call_2", "type": "custom", "custom": {"name": "apply_patch", "input": ""}}],
+        [{"index": 1, "custom": {"input": "*** End"}}],
+        [{"index": 1, "custom": {"input": " Patch"}}],
+        [{"index": 2, "id": "toolu_3", "type": "function", "function": {"name": "ls", "arguments": ""}}],
+        [{"index": 2, "function": {"arguments": '{"input": "kept"}'}}],
+    ]
+    assert out[-1]["choices"][0]["finish_reason"] == "tool_calls"
+    assert assemble(decode_stream(raw)).content == [
+        ToolCallPart("toolu_1", "apply_patch", "*** Begin Patch\n", kind="custom"),
+        ToolCallPart("call_2", "apply_patch", "*** End Patch", kind="custom"),
+        ToolCallPart("toolu_3", "ls", '{"input": "kept"}'),
+    ]
+
+
+def test_a_stand_in_call_with_no_input_sends_only_its_opening() -> None:
+    events: list[StreamEvent] = [StreamStart("m", "x", 1), BlockStart(0, "tool_call", tool_call_id="t",
+                                                                      tool_name="apply_patch"),
+                                 BlockStop(0), StreamFinish(StopReason(StopKind.TOOL_USE, "tool_use"), Usage())]
+    out = chunks(encode_stream(events, custom_request()))
+    assert [body["choices"][0]["delta"] for body in out] == [
+        {"role": "assistant", "content": ""},
+        {"tool_calls": [{"index": 0, "id": "t", "type": "custom", "custom": {"name": "apply_patch", "input": ""}}]},
+        {},
+    ]
+
+
+@pytest.mark.parametrize(("stop", "finish_reason"), [(StopReason(StopKind.END_TURN, "stop"), "tool_calls"),
+                                                     (StopReason(StopKind.MAX_TOKENS, "length"), "length")])
+def test_a_stream_with_a_call_finishes_with_tool_calls_unless_cut_off(stop: StopReason, finish_reason: str) -> None:
+    events: list[StreamEvent] = [StreamStart("m", "x", 1), BlockStart(0, "tool_call", tool_call_id="c",
+                                                                      tool_name="f"),
+                                 BlockDelta(0, "{}"), BlockStop(0), StreamFinish(stop, Usage())]
+    out = chunks(encode_stream(events, chat_request(include_usage=False)))
+    assert out[-1]["choices"][0]["finish_reason"] == finish_reason

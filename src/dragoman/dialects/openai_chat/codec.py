@@ -4,8 +4,11 @@ Upstream side: ``POST {base_url}/chat/completions`` (``base_url`` ends in ``/v1`
 ``Authorization: Bearer <key>`` (left out when the deployment has no key) and
 ``Content-Type: application/json``. Errors in both directions use the shared OpenAI error shape
 (``dialects/openai_errors.py``). The rules for what is carried, dropped or refused are in the docstrings
-of ``request.py``, ``messages.py``, ``response.py``, ``stream_decode.py``, ``stream_encode.py``,
-``stop_reason.py`` and ``usage.py``.
+of the modules, one concern each: ``request.py`` (top-level fields), ``messages.py`` (messages and roles),
+``content.py`` (text, images, documents), ``tools.py`` (tool definitions, ``tool_choice``, tool calls),
+``tool_results.py`` (``tool`` messages), ``reasoning.py`` (``reasoning_effort``, reasoning in history),
+``output_format.py`` (``response_format``), ``response.py``, ``stream_decode.py``, ``stream_encode.py``,
+``stop_reason.py``, ``usage.py`` and ``errors.py`` (errors inside 200 answers).
 """
 
 from __future__ import annotations
