@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from dragoman.dialects.openai_responses.stream_decode import ResponsesStreamDeco
 from dragoman.sse import SSEDecoder
 from tests.paths import FIXTURES
 from tests.recordings import load_sse_bytes, split_responses_streams
+from tests.schemas import assert_valid
 
 
 def stream_fixtures() -> list[tuple[str, int]]:
@@ -56,3 +58,42 @@ def comparable(events: list[StreamEvent]) -> list[object]:
 
 def fixture(name: str) -> Path:
     return FIXTURES / name
+
+
+_INPUT_ITEM_SCHEMAS = {
+    "function_call": "FunctionToolCall",
+    "function_call_output": "FunctionCallOutputItemParam",
+    "custom_tool_call": "CustomToolCall",
+    "custom_tool_call_output": "CustomToolCallOutput",
+    "reasoning": "ReasoningItem",
+}
+
+
+def assert_valid_create(body: dict[str, Any]) -> None:
+    """Validate a request we send upstream against ``CreateResponse``, item by item.
+
+    Allowances for spec/reality conflicts: the assistant history item the real API accepts (as pydantic-ai,
+    vercel/ai and Codex send it) has no ``id``/``status`` and no ``output_text.logprobs``, which the spec's
+    ``OutputMessage`` requires; a ``message`` item with an ``input_text`` list matches both
+    ``EasyInputMessage`` and ``InputMessage`` of the spec's ``oneOf``, so items are checked one at a time.
+    """
+    body = copy.deepcopy(body)
+    for item in body["input"]:
+        kind = item["type"]
+        if kind == "message" and item["role"] == "assistant":
+            content = [{**part, "logprobs": []} if part["type"] == "output_text" else part for part in item["content"]]
+            assert_valid("openai", "OutputMessage",
+                         {**item, "content": content, "id": "msg_placeholder", "status": "completed"})
+        elif kind == "message":
+            assert_valid("openai", "InputMessage", item)
+        else:
+            assert_valid("openai", _INPUT_ITEM_SCHEMAS[kind], item)
+    assert_valid("openai", "CreateResponse", {**body, "input": "placeholder"})
+
+
+def client_bodies(name: str) -> list[tuple[str, dict[str, Any]]]:
+    """(client variant, body) of every ``POST /v1/responses`` a real client sent, from a capture file."""
+    lines = fixture(f"clients/{name}").read_text().splitlines()
+    entries = [json.loads(line) for line in lines if line.strip()]
+    return [(entry["client"], json.loads(entry["body"])) for entry in entries
+            if entry["method"] == "POST" and entry["path"] == "/v1/responses"]

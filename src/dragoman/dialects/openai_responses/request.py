@@ -1,89 +1,95 @@
 """Responses API requests (``POST /v1/responses``) <-> canonical :class:`Request`.
 
-Decoding (a Responses client's request).
+Decoding (a Responses client's request). Translated: ``model`` (absent → ``""``), ``input`` (a string is one
+user message; an array of items, see input_items.py), ``instructions`` (a leading ``system`` message; an
+empty string adds none), ``max_output_tokens``, ``temperature``, ``top_p``, ``user``, ``safety_identifier``
+(the canonical ``user`` when ``user`` is absent), ``metadata``, ``stream``, ``parallel_tool_calls``,
+``tools`` and ``tool_choice`` (tools.py), ``reasoning`` (reasoning.py), ``text.format`` (output_format.py),
+``prompt_cache_key``. Responses always reports usage, so ``include_usage`` follows ``stream``.
 
-Translated: ``model`` (absent → ``""``), ``input`` (a string is one user message; an array of message items,
-with or without ``type: "message"``, roles ``user``/``assistant``/``system``/``developer``, content a string
-or ``input_text``/``output_text`` parts, ``refusal`` parts in assistant history), ``instructions`` (a leading
-``system`` message; an empty string adds none), ``max_output_tokens``, ``temperature``, ``top_p``, ``user``,
-``safety_identifier`` (the canonical ``user`` when ``user`` is absent), ``metadata``, ``stream``,
-``parallel_tool_calls``. Responses always reports usage, so ``include_usage`` follows ``stream``.
-
-Untranslated (listed in ``Request.untranslated`` by wire path, never raised, never dropped): ``tools``,
-``tool_choice`` other than ``auto`` (or ``none`` without tools), ``reasoning``, ``previous_response_id``,
-``conversation``, ``prompt``, ``background``, ``top_logprobs``, ``max_tool_calls``, ``context_management``,
-``moderation``, ``text.format`` other than ``{"type": "text"}``, ``include`` values other than
-``reasoning.encrypted_content``, every input item that is not a message (``function_call``,
-``function_call_output``, ``reasoning``, ``item_reference``, Codex's ``additional_tools`` …) as
-``input[i]``, non-text content parts (``input_image``, ``input_file``, ``input_audio``, unknown types) as
-``input[i].content[j]``, and any unknown top-level field. A neutral value (``null``, ``false``, ``[]``,
-``{}``, ``top_logprobs: 0``) of a known untranslated field counts as absent.
+Untranslated (listed in ``Request.untranslated`` by wire path, never raised, never dropped; they only travel
+verbatim to a Responses upstream): ``previous_response_id``, ``conversation``, ``prompt``, ``background``,
+``top_logprobs``, ``max_tool_calls``, ``context_management``, ``moderation``, ``include`` values other than
+``reasoning.encrypted_content``, any unknown top-level field, and the item, part and tool fields the other
+modules name. A neutral value (``null``, ``false``, ``[]``, ``{}``, ``top_logprobs: 0``) counts as absent.
 
 Ignored on decode because they do not change the answer: ``store``, ``service_tier``, ``truncation``,
-``prompt_cache_key``, ``prompt_cache_retention``, ``prompt_cache_options``, ``stream_options``,
-``text.verbosity``, ``include: ["reasoning.encrypted_content"]`` (opaque reasoning proofs are always passed
-on when the upstream gives one), Codex's ``client_metadata``, and per-item ``id``/``status``/``phase``.
+``prompt_cache_retention``, ``prompt_cache_options``, ``stream_options``, ``text.verbosity``, Codex's
+``client_metadata``, and ``include: ["reasoning.encrypted_content"]`` (the encoder asks for encrypted
+reasoning itself whenever it matters, and clients always receive it when the upstream gives it).
 
 Validation (400 naming the wire path): ``input`` missing, empty, or neither a string nor an array; an item
 or part that is not an object; unknown role; content neither string nor array; text that is not a string;
-a ``refusal`` part outside assistant history; no user message at all (skipped when untranslated state such
-as ``previous_response_id`` or a non-message item may hold the user turn: such requests only go
+a ``refusal`` part outside assistant history; image media types other than png/jpeg/gif/webp; calls and
+outputs without string ``call_id``/``name``/``arguments``; no user message at all (skipped when untranslated
+state such as ``previous_response_id`` or an untranslated item may hold the user turn: such requests only go
 same-dialect); ``temperature`` outside 0-2; ``top_p`` outside 0-1; ``max_output_tokens`` not a positive
-integer; wrong JSON types for known fields. Responses has no stop sequences: ``stop`` is an unknown field.
+integer; an unknown reasoning effort; wrong JSON types for known fields. Responses has no stop sequences:
+``stop`` is an unknown field.
 
-Encoding (a request to a Responses upstream). Messages become input message items in place, roles kept
-(``system``/``developer`` anywhere); user/system/developer text as ``input_text`` parts; assistant history
-as ``{"type": "message", "role": "assistant", "content": [output_text | refusal]}``. ``max_tokens`` →
-``max_output_tokens``, ``user`` → ``user``. Rules:
+Encoding (a request to a Responses upstream): input items from input_items.py; ``max_tokens`` →
+``max_output_tokens``; ``user``, ``metadata``, ``temperature``, ``top_p``, ``parallel_tool_calls``,
+``prompt_cache_key``, tools, tool choice, reasoning and ``text.format`` in their Responses form. Rules:
 
 - ``store-false``: always ``store: false``; a gateway must not leave state at the upstream that the client
   did not ask for.
 - ``stop-refused``: Responses has no stop sequences, so a request with ``stop`` is refused with
   ``InvalidRequest(param="stop")`` rather than answered without them.
-- ``untranslated-refused``: tools, ``tool_choice``, tool messages and parts other than text and refusal are
-  not translated this round and are refused with ``InvalidRequest`` naming ``tools``, ``tool_choice`` or
-  ``messages[i].content[j]``.
-- Dropped because Responses has no form for them: ``Message.name`` (``message-name-dropped``: Responses messages have
-  no participant name), ``cache_control`` (OpenAI caches prefixes by itself), ``include_usage`` (usage is
-  always reported), ``parallel_tool_calls`` (meaningless without tools).
+- ``max-output-tokens-floor``: the API refuses ``max_output_tokens`` below 16, so a smaller limit is raised
+  to 16 (a probe asking for one token still gets a short answer instead of an error).
+- ``encrypted-reasoning-included`` (reasoning.py): ``include: ["reasoning.encrypted_content"]`` when
+  reasoning is on or reasoning items are handed back.
+- Dropped because Responses has no form for them: ``Message.name`` (``message-name-dropped``),
+  ``cache_control`` (``cache_control-dropped``, content.py), ``include_usage`` (usage is always reported).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from dragoman.canonical.content import Part, RefusalPart, TextPart
+from dragoman.canonical.content import TextPart
 from dragoman.canonical.errors import InvalidRequest
-from dragoman.canonical.request import Message, Request, Role
+from dragoman.canonical.request import Message, Request
 from dragoman.dialects import validate
 from dragoman.dialects.base import JSONObject
+from dragoman.dialects.openai_responses.input_items import DecodedInput, decode_items, encode_messages
+from dragoman.dialects.openai_responses.output_format import decode_text, encode_format
+from dragoman.dialects.openai_responses.reasoning import (
+    ENCRYPTED_INCLUDE,
+    decode_reasoning_config,
+    encode_reasoning_config,
+    reasoning_on,
+)
+from dragoman.dialects.openai_responses.tools import (
+    decode_tool_choice,
+    decode_tools,
+    encode_tool_choice,
+    encode_tools,
+)
 
-_ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant", "system": "system", "developer": "developer"}
-_TEXT_PARTS = frozenset({"input_text", "output_text"})
-
-_TRANSLATED = frozenset({
+_TRANSLATED: Final = frozenset({
     "model", "input", "instructions", "max_output_tokens", "temperature", "top_p", "user",
     "safety_identifier", "metadata", "stream", "parallel_tool_calls", "text", "include", "tool_choice",
+    "tools", "reasoning", "prompt_cache_key",
 })
-_UNTRANSLATED = frozenset({
-    "tools", "reasoning", "previous_response_id", "conversation", "prompt", "background", "top_logprobs",
-    "max_tool_calls", "context_management", "moderation",
+_UNTRANSLATED: Final = frozenset({
+    "previous_response_id", "conversation", "prompt", "background", "top_logprobs", "max_tool_calls",
+    "context_management", "moderation",
 })
 # Fields with no effect on the answer, with the JSON type each must have when present.
-_IGNORED: dict[str, type] = {
+_IGNORED: Final[dict[str, type]] = {
     "store": bool,
     "service_tier": str,
     "truncation": str,
-    "prompt_cache_key": str,
     "prompt_cache_retention": str,
     "prompt_cache_options": dict,
     "stream_options": dict,
     "client_metadata": dict,
 }
-_TYPE_NAMES: dict[type, str] = {bool: "a boolean", str: "a string", dict: "an object"}
-_HARMLESS_INCLUDES = frozenset({"reasoning.encrypted_content"})
-_NEUTRAL_TOOL_CHOICES = frozenset({"auto", "none"})
-_STATE_FIELDS = frozenset({"previous_response_id", "conversation", "prompt"})
+_TYPE_NAMES: Final[dict[type, str]] = {bool: "a boolean", str: "a string", dict: "an object"}
+_STATE_FIELDS: Final = frozenset({"previous_response_id", "conversation", "prompt"})
+MIN_OUTPUT_TOKENS: Final = 16
+"""The API refuses a smaller ``max_output_tokens``."""
 
 
 def _is_neutral(key: str, value: Any) -> bool:
@@ -95,16 +101,18 @@ def _may_hold_user_turn(untranslated: list[str]) -> bool:
 
 
 def decode_request(body: JSONObject) -> Request:
-    untranslated: list[str] = []
     model = body.get("model")
     if model is not None and not isinstance(model, str):
         raise InvalidRequest("'model' must be a string", param="model")
     messages = _decode_instructions(body)
-    messages.extend(_decode_input(body.get("input"), untranslated))
+    decoded = _decode_input(body.get("input"))
+    messages.extend(decoded.messages)
+    untranslated = decoded.untranslated
     stream = validate.optional_bool(body, "stream") or False
-    parallel_tool_calls = validate.optional_bool(body, "parallel_tool_calls")
     user = validate.optional_str(body, "user")
     safety_identifier = validate.optional_str(body, "safety_identifier")
+    tools = decode_tools(body.get("tools"), "tools", untranslated)
+    reasoning = decode_reasoning_config(body.get("reasoning"), "reasoning", untranslated)
     request = Request(
         model=model or "",
         messages=messages,
@@ -115,9 +123,15 @@ def decode_request(body: JSONObject) -> Request:
         user=user if user is not None else safety_identifier,
         metadata=validate.metadata_map(body.get("metadata"), "metadata"),
         include_usage=stream,
-        parallel_tool_calls=parallel_tool_calls,
+        tools=tools + decoded.tools,
+        tool_choice=decode_tool_choice(body.get("tool_choice"), untranslated),
+        parallel_tool_calls=validate.optional_bool(body, "parallel_tool_calls"),
+        reasoning=decoded.reasoning if decoded.reasoning_updated else reasoning,
+        output_format=decode_text(body.get("text"), untranslated),
+        prompt_cache_key=validate.optional_str(body, "prompt_cache_key"),
         untranslated=untranslated,
     )
+    _check_include(body.get("include"), untranslated)
     _check_other_fields(body, untranslated)
     if not any(message.role == "user" for message in messages) and not _may_hold_user_turn(untranslated):
         raise InvalidRequest("'input' must contain at least one user message", param="input")
@@ -129,84 +143,17 @@ def _decode_instructions(body: JSONObject) -> list[Message]:
     return [Message("system", [TextPart(instructions)])] if instructions else []
 
 
-def _decode_input(value: Any, untranslated: list[str]) -> list[Message]:
+def _decode_input(value: Any) -> DecodedInput:
     if isinstance(value, str):
         if not value:
             raise InvalidRequest("'input' must not be empty", param="input")
-        return [Message("user", [TextPart(value)])]
+        value = [{"role": "user", "content": value}]
     if value is not None and not isinstance(value, list):
         raise InvalidRequest("'input' must be a string or an array of input items", param="input")
-    items = validate.require_list(value, "input")
-    messages: list[Message] = []
-    for index, item in enumerate(items):
-        path = f"input[{index}]"
-        if not isinstance(item, dict):
-            raise InvalidRequest(f"'{path}' must be an object", param=path)
-        kind = item.get("type", "message")
-        if kind == "message":
-            messages.append(_decode_message(item, path, untranslated))
-        elif isinstance(kind, str):
-            untranslated.append(path)
-        else:
-            raise InvalidRequest(f"'{path}.type' must be a string", param=f"{path}.type")
-    return messages
-
-
-def _decode_message(item: JSONObject, path: str, untranslated: list[str]) -> Message:
-    raw_role = item.get("role")
-    if raw_role is None:
-        raise InvalidRequest(f"'{path}.role' is required", param=f"{path}.role")
-    role = _ROLES.get(raw_role) if isinstance(raw_role, str) else None
-    if role is None:
-        raise InvalidRequest(
-            f"'{path}.role' must be one of 'user', 'assistant', 'system', 'developer', got {raw_role!r}",
-            param=f"{path}.role",
-        )
-    content = item.get("content")
-    if isinstance(content, str):
-        return Message(role, [TextPart(content)])
-    if not isinstance(content, list):
-        raise InvalidRequest(f"'{path}.content' must be a string or an array of content parts",
-                             param=f"{path}.content")
-    parts: list[Part] = []
-    for index, part in enumerate(content):
-        decoded = _decode_part(part, role, f"{path}.content[{index}]", untranslated)
-        if decoded is not None:
-            parts.append(decoded)
-    return Message(role, parts)
-
-
-def _decode_part(part: Any, role: Role, path: str, untranslated: list[str]) -> Part | None:
-    if not isinstance(part, dict):
-        raise InvalidRequest(f"'{path}' must be an object", param=path)
-    kind = part.get("type")
-    if kind in _TEXT_PARTS:
-        return TextPart(_text(part, "text", path))
-    if kind == "refusal":
-        if role != "assistant":
-            raise InvalidRequest(f"'{path}': refusal parts are only allowed in assistant messages",
-                                 param=f"{path}.type")
-        return RefusalPart(_text(part, "refusal", path))
-    if not isinstance(kind, str):
-        raise InvalidRequest(f"'{path}.type' must be a string", param=f"{path}.type")
-    untranslated.append(path)
-    return None
-
-
-def _text(part: JSONObject, key: str, path: str) -> str:
-    value = part.get(key)
-    if not isinstance(value, str):
-        raise InvalidRequest(f"'{path}.{key}' must be a string", param=f"{path}.{key}")
-    return value
+    return decode_items(validate.require_list(value, "input"))
 
 
 def _check_other_fields(body: JSONObject, untranslated: list[str]) -> None:
-    _check_text(body.get("text"), untranslated)
-    _check_include(body.get("include"), untranslated)
-    tool_choice = body.get("tool_choice")
-    if tool_choice is not None and not (tool_choice == "auto" or (tool_choice in _NEUTRAL_TOOL_CHOICES
-                                                                  and not body.get("tools"))):
-        untranslated.append("tool_choice")
     for key, value in body.items():
         if key in _TRANSLATED:
             continue
@@ -221,44 +168,24 @@ def _check_other_fields(body: JSONObject, untranslated: list[str]) -> None:
             untranslated.append(key)
 
 
-def _check_text(text: Any, untranslated: list[str]) -> None:
-    if text is None:
-        return
-    validate.require_object(text, "text")
-    for key, value in text.items():
-        if key == "format":
-            if value is not None and value != {"type": "text"}:
-                untranslated.append("text.format")
-        elif key != "verbosity" and value is not None:
-            untranslated.append(f"text.{key}")
-
-
 def _check_include(include: Any, untranslated: list[str]) -> None:
     if include is None:
         return
     if not isinstance(include, list) or not all(isinstance(item, str) for item in include):
         raise InvalidRequest("'include' must be an array of strings", param="include")
-    untranslated.extend(f"include[{index}]" for index, item in enumerate(include)
-                        if item not in _HARMLESS_INCLUDES)
+    untranslated.extend(f"include[{index}]" for index, item in enumerate(include) if item != ENCRYPTED_INCLUDE)
 
 
 def encode_request(request: Request, model: str) -> JSONObject:
     if request.stop:
         raise InvalidRequest("stop sequences ('stop' / 'stop_sequences') cannot be sent to this model: its "
                              "Responses upstream has none; remove them", param="stop")
-    if request.tools:
-        raise InvalidRequest("tools cannot be sent to a Responses upstream yet", param="tools")
-    if request.tool_choice is not None:
-        raise InvalidRequest("tool_choice cannot be sent to a Responses upstream yet", param="tool_choice")
-    body: JSONObject = {
-        "model": model,
-        "input": [_encode_message(message, index) for index, message in enumerate(request.messages)],
-        "store": False,
-    }
+    items, hands_back_reasoning = encode_messages(request.messages)
+    body: JSONObject = {"model": model, "input": items, "store": False}
     if request.stream:
         body["stream"] = True
     if request.max_tokens is not None:
-        body["max_output_tokens"] = request.max_tokens
+        body["max_output_tokens"] = max(request.max_tokens, MIN_OUTPUT_TOKENS)
     if request.temperature is not None:
         body["temperature"] = request.temperature
     if request.top_p is not None:
@@ -267,24 +194,19 @@ def encode_request(request: Request, model: str) -> JSONObject:
         body["user"] = request.user
     if request.metadata is not None:
         body["metadata"] = request.metadata
+    if request.tools:
+        body["tools"] = encode_tools(request.tools)
+    if request.tool_choice is not None:
+        body["tool_choice"] = encode_tool_choice(request.tool_choice, request.tools)
+    if request.parallel_tool_calls is not None:
+        body["parallel_tool_calls"] = request.parallel_tool_calls
+    reasoning = encode_reasoning_config(request.reasoning)
+    if reasoning is not None:
+        body["reasoning"] = reasoning
+    if reasoning_on(request.reasoning) or hands_back_reasoning:
+        body["include"] = [ENCRYPTED_INCLUDE]
+    if request.output_format is not None:
+        body["text"] = {"format": encode_format(request.output_format)}
+    if request.prompt_cache_key is not None:
+        body["prompt_cache_key"] = request.prompt_cache_key
     return body
-
-
-def _encode_message(message: Message, index: int) -> JSONObject:
-    role = message.role
-    if role == "tool":
-        raise InvalidRequest("tool results cannot be sent to a Responses upstream yet", param=f"messages[{index}]")
-    assistant = role == "assistant"
-    content: list[JSONObject] = []
-    for position, part in enumerate(message.content):
-        if isinstance(part, TextPart):
-            content.append({"type": "output_text", "text": part.text, "annotations": []} if assistant
-                           else {"type": "input_text", "text": part.text})
-        elif isinstance(part, RefusalPart) and assistant:
-            content.append({"type": "refusal", "refusal": part.text})
-        else:
-            raise InvalidRequest(
-                f"a {part.type} part in a {role} message cannot be sent to a Responses upstream yet",
-                param=f"messages[{index}].content[{position}]",
-            )
-    return {"type": "message", "role": role, "content": content}
