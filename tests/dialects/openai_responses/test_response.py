@@ -16,8 +16,10 @@ from dragoman.canonical.content import (
     ToolCallPart,
 )
 from dragoman.canonical.errors import UpstreamError, UpstreamProtocolError, UpstreamUnavailable
-from dragoman.canonical.request import Message, Request, Tool, ToolChoice
+from dragoman.canonical.reasoning import wrap_proof
+from dragoman.canonical.request import Message, OutputFormat, ReasoningConfig, Request, Tool, ToolChoice
 from dragoman.canonical.response import Response, StopKind, StopReason, Usage
+from dragoman.canonical.tools import wrap_custom_input
 from dragoman.dialects.openai_responses.codec import CODEC
 from tests.recordings import load_json
 from tests.schemas import OPENAI_RESPONSE, assert_valid
@@ -119,15 +121,57 @@ def test_every_part_kind_survives_encode_then_decode() -> None:
         response.usage, response.stop_reason, "m", 1)
 
 
-def test_opaque_proofs_become_encrypted_content_and_input_only_parts_are_left_out() -> None:
+def test_foreign_proofs_are_wrapped_and_input_only_parts_are_left_out() -> None:
     response = Response(id="msg_1", model="claude", stop_reason=StopReason(StopKind.END_TURN), content=[
-        ReasoningPart(text="thinking", signature="sig"), ReasoningPart(redacted_data="blob"),
+        ReasoningPart(text="thinking", signature="sig", origin="anthropic_messages"),
+        ReasoningPart(redacted_data="blob", origin="anthropic_messages"),
+        ReasoningPart(text="vllm thoughts", origin="openai_chat"),
         ImagePart(url="http://x/y.png"), DocumentPart(text="doc"), TextPart("done"),
     ])
     encoded = CODEC.encode_response(response, REQUEST)
     assert_valid(*OPENAI_RESPONSE, encoded)
-    assert [item.get("encrypted_content") for item in encoded["output"][:2]] == ["sig", "blob"]
-    assert [item["type"] for item in encoded["output"]] == ["reasoning", "reasoning", "message"]
+    thinking, redacted, chat, message = encoded["output"]
+    assert thinking["encrypted_content"] == wrap_proof("anthropic_messages", "signature", "sig")
+    assert thinking["summary"] == [{"type": "summary_text", "text": "thinking"}] and "content" not in thinking
+    assert redacted["encrypted_content"] == wrap_proof("anthropic_messages", "redacted", "blob")
+    assert chat["summary"] == [{"type": "summary_text", "text": "vllm thoughts"}] and "encrypted_content" not in chat
+    assert message["type"] == "message"
+    # A client that sends the items back hands each proof to its origin (rule proofs-travel-wrapped).
+    followup = CODEC.decode_request({"input": [{"role": "user", "content": "hi"}, thinking, redacted, message]})
+    assert followup.messages[1].content == [
+        ReasoningPart(text="thinking", signature="sig", origin="anthropic_messages"),
+        ReasoningPart(redacted_data="blob", origin="anthropic_messages"),
+        TextPart("done"),
+    ]
+
+
+def test_custom_tool_calls_reach_the_client_as_custom_calls() -> None:
+    request = Request(model="m", messages=[Message("user", [TextPart("patch it")])],
+                      tools=[Tool("apply_patch", kind="custom", format={"type": "text"}), Tool("sh")])
+    patch = "*** Begin Patch\n*** End Patch\n"
+    response = Response(id="msg_1", model="claude", stop_reason=StopReason(StopKind.TOOL_USE, "tool_use"), content=[
+        ToolCallPart("toolu_1", "apply_patch", wrap_custom_input(patch)),  # an upstream without custom tools
+        ToolCallPart("call_2", "apply_patch", patch, kind="custom"),         # a Responses upstream
+        ToolCallPart("toolu_3", "sh", '{"cmd":"ls"}'),
+    ])
+    encoded = CODEC.encode_response(response, request)
+    assert_valid(*OPENAI_RESPONSE, encoded)
+    first, second, third = encoded["output"]
+    for item, call_id in ((first, "toolu_1"), (second, "call_2")):
+        assert item["id"].startswith("ctc_")
+        assert {k: item[k] for k in ("type", "call_id", "name", "input")} == {
+            "type": "custom_tool_call", "call_id": call_id, "name": "apply_patch", "input": patch}
+    assert (third["type"], third["arguments"]) == ("function_call", '{"cmd":"ls"}')
+    assert encoded["status"] == "completed"
+    assert encoded["tools"] == [{"type": "custom", "name": "apply_patch", "format": {"type": "text"}},
+                                {"type": "function", "name": "sh", "parameters": None, "strict": None}]
+    sdk = SDKResponse.model_validate(encoded)
+    assert [item.type for item in sdk.output] == ["custom_tool_call", "custom_tool_call", "function_call"]
+    decoded = CODEC.decode_response(encoded)
+    assert decoded.content == [ToolCallPart("toolu_1", "apply_patch", patch, kind="custom"),
+                               ToolCallPart("call_2", "apply_patch", patch, kind="custom"),
+                               ToolCallPart("toolu_3", "sh", '{"cmd":"ls"}')]
+    assert decoded.stop_reason.kind is StopKind.TOOL_USE
 
 
 @pytest.mark.parametrize(("kind", "raw", "status", "details"), [
@@ -148,9 +192,16 @@ def test_stop_reasons_set_status_and_incomplete_details(
 
 
 def test_request_is_echoed_with_spec_defaults() -> None:
+    web_search = {"type": "web_search", "external_web_access": False}
     request = Request(model="alias", messages=[], temperature=0.2, top_p=0.5, max_tokens=9, user="u",
-                      metadata={"a": "b"}, tools=[Tool("f", "does f", {"type": "object"}, True)],
-                      tool_choice=ToolChoice("tool", "f"))
+                      metadata={"a": "b"}, tools=[Tool("f", "does f", {"type": "object"}, True),
+                                                  Tool("web_search", kind="native", native=web_search,
+                                                       origin="openai_responses"),
+                                                  Tool("bash", kind="native", native={"type": "bash_20250124"},
+                                                       origin="anthropic_messages")],
+                      tool_choice=ToolChoice("tool", "f"), prompt_cache_key="pck",
+                      reasoning=ReasoningConfig(effort="low", summary="auto"),
+                      output_format=OutputFormat("json_schema", "answer", {"type": "object"}, strict=True))
     response = Response(id="resp_x", model="", content=[], stop_reason=StopReason(StopKind.END_TURN))
     encoded = CODEC.encode_response(response, request)
     assert_valid(*OPENAI_RESPONSE, encoded)
@@ -158,10 +209,14 @@ def test_request_is_echoed_with_spec_defaults() -> None:
     assert (encoded["temperature"], encoded["top_p"], encoded["max_output_tokens"]) == (0.2, 0.5, 9)
     assert (encoded["user"], encoded["metadata"], encoded["instructions"]) == ("u", {"a": "b"}, None)
     assert encoded["tools"] == [{"type": "function", "name": "f", "description": "does f",
-                                 "parameters": {"type": "object"}, "strict": True}]
+                                 "parameters": {"type": "object"}, "strict": True}, web_search]
     assert encoded["tool_choice"] == {"type": "function", "name": "f"}
+    assert (encoded["prompt_cache_key"], encoded["reasoning"]) == ("pck", {"effort": "low", "summary": "auto"})
+    assert encoded["text"] == {"format": {"type": "json_schema", "name": "answer", "schema": {"type": "object"},
+                                          "strict": True}}
     bare = CODEC.encode_response(response, REQUEST)
-    assert "user" not in bare and bare["metadata"] == {} and bare["tool_choice"] == "auto"
+    assert "user" not in bare and "prompt_cache_key" not in bare and bare["metadata"] == {}
+    assert (bare["tool_choice"], bare["reasoning"], bare["text"]) == ("auto", None, {"format": {"type": "text"}})
 
 
 def test_failed_response_body_raises_its_error() -> None:
@@ -188,3 +243,12 @@ def test_incomplete_and_unknown_items_decode() -> None:
 def test_body_without_output_is_a_protocol_error() -> None:
     with pytest.raises(UpstreamProtocolError, match="output"):
         CODEC.decode_response({"id": "resp_3", "status": "completed"})
+
+
+def test_upstream_custom_tool_call_decodes_as_a_custom_call() -> None:
+    body = {"id": "resp_4", "model": "gpt-5.5", "status": "completed", "created_at": 7, "output": [
+        {"id": "ctc_1", "type": "custom_tool_call", "status": "completed", "call_id": "call_9", "name": "apply_patch",
+         "input": "*** Begin Patch\n*** End Patch"}]}
+    response = CODEC.decode_response(body)
+    assert response.content == [ToolCallPart("call_9", "apply_patch", "*** Begin Patch\n*** End Patch", kind="custom")]
+    assert response.stop_reason == StopReason(StopKind.TOOL_USE, "completed")

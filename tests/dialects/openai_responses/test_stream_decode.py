@@ -75,6 +75,7 @@ def recorded_facts(recs: list[dict[str, Any]]) -> dict[str, Any]:
                       for index, item in enumerate(done_items) if item["type"] == "reasoning"],
         "terminal": terminal,
         "created": recs[0]["response"],
+        "done_items": done_items,
     }
 
 
@@ -93,7 +94,10 @@ def test_recorded_stream_decodes_to_the_recorded_facts(name: str, number: int) -
     response = assemble(events)
     assert [p.text for p in response.content if isinstance(p, TextPart)] == facts["texts"]
     assert [(p.id, p.name, p.arguments) for p in response.content if isinstance(p, ToolCallPart)] == facts["tool_calls"]
-    assert [(p.text, p.signature) for p in response.content if isinstance(p, ReasoningPart)] == facts["reasoning"]
+    assert [(p.text, p.encrypted) for p in response.content if isinstance(p, ReasoningPart)] == facts["reasoning"]
+    reasoning = [p for p in response.content if isinstance(p, ReasoningPart)]
+    assert [(p.id, p.origin, p.signature) for p in reasoning] == [
+        (item["id"], "openai_responses", None) for item in facts["done_items"] if item["type"] == "reasoning"]
     usage = facts["terminal"]["usage"]
     assert response.usage.input_tokens == usage["input_tokens"]
     assert response.usage.output_tokens == usage["output_tokens"]
@@ -112,7 +116,8 @@ def test_reasoning_summary_stream_has_the_recorded_summary_text() -> None:
     reasoning = response.content[0]
     assert isinstance(reasoning, ReasoningPart)
     assert reasoning.text.startswith("**Calculating step-by-step using calculator**\n\nI'll compute 12 plus 7")
-    assert reasoning.signature is not None and reasoning.signature.startswith("gAAAAABpPDIV")
+    assert reasoning.encrypted is not None and reasoning.encrypted.startswith("gAAAAABpPDIV")
+    assert reasoning.signature is None and reasoning.origin == "openai_responses"
 
 
 def test_recorded_midstream_error() -> None:
@@ -244,13 +249,15 @@ def test_terminal_response_fills_in_items_that_were_never_streamed() -> None:
         {"type": "message", "id": "msg_1", "content": [{"type": "output_text", "text": "Hello"},
                                                        {"type": "refusal", "refusal": "No."}]},
         {"type": "function_call", "id": "fc_1", "call_id": "call_9", "name": "f", "arguments": "{}"},
+        {"type": "custom_tool_call", "id": "ctc_1", "call_id": "call_10", "name": "apply_patch", "input": "patch"},
     ]
     response = assemble(run(CREATED, completed(output=output)))
     assert response.content == [
-        ReasoningPart(text="think", signature="enc"),
+        ReasoningPart(text="think", encrypted="enc", id="rs_1", origin="openai_responses"),
         TextPart("Hello"),
         RefusalPart("No."),
         ToolCallPart("call_9", "f", "{}"),
+        ToolCallPart("call_10", "apply_patch", "patch", kind="custom"),
     ]
     assert response.stop_reason.kind is StopKind.TOOL_USE
 
@@ -286,7 +293,8 @@ def test_reasoning_text_and_several_summary_parts_join_with_blank_lines() -> Non
                  summary(0, "first"), summary(1, "second"),
                  {"type": "response.reasoning_text.delta", "output_index": 0, "content_index": 0, "delta": "raw"},
                  completed())
-    assert assemble(events).content == [ReasoningPart(text="first\n\nsecond\n\nraw")]
+    assert assemble(events).content == [ReasoningPart(text="first\n\nsecond\n\nraw", id="rs_0",
+                                                      origin="openai_responses")]
 
 
 def test_refusal_stream_and_incomplete_stop() -> None:
@@ -327,3 +335,33 @@ def test_interleaved_tool_arguments_are_a_protocol_error() -> None:
 def test_event_for_an_item_of_another_kind_is_a_protocol_error() -> None:
     with pytest.raises(UpstreamProtocolError, match="for a function_call item"):
         run(CREATED, call_added(0), text_delta("x"))
+
+
+def test_reasoning_block_names_its_origin_and_item_and_its_proof_is_encrypted_content() -> None:
+    item = {"type": "reasoning", "id": "rs_7", "summary": []}
+    events = run(CREATED, {"type": "response.output_item.added", "output_index": 0, "item": item},
+                 {"type": "response.output_item.done", "output_index": 0,
+                  "item": {**item, "encrypted_content": "gAAA"}}, completed())
+    assert events[1:4] == [BlockStart(0, "reasoning", origin="openai_responses", item_id="rs_7"),
+                           ReasoningSignature(0, "gAAA", encrypted=True), BlockStop(0)]
+
+
+def test_custom_tool_call_stream() -> None:
+    item = {"type": "custom_tool_call", "id": "ctc_0", "call_id": "call_1", "name": "apply_patch", "input": ""}
+    added = {"type": "response.output_item.added", "output_index": 0, "item": item}
+
+    def delta(text: str) -> dict[str, Any]:
+        return {"type": "response.custom_tool_call_input.delta", "output_index": 0, "item_id": "ctc_0", "delta": text}
+    events = run(CREATED, added, delta("*** Begin"), delta(" Patch"),
+                 {"type": "response.custom_tool_call_input.done", "output_index": 0, "item_id": "ctc_0",
+                  "input": "*** Begin Patch\n"},
+                 {"type": "response.output_item.done", "output_index": 0, "item": {
+                     **item, "input": "*** Begin Patch\n"}}, completed())
+    assert events[1:6] == [
+        BlockStart(0, "tool_call", tool_call_id="call_1", tool_name="apply_patch", tool_kind="custom"),
+        BlockDelta(0, "*** Begin"), BlockDelta(0, " Patch"), BlockDelta(0, "\n"), BlockStop(0)]
+    response = assemble(events)
+    assert response.content == [ToolCallPart("call_1", "apply_patch", "*** Begin Patch\n", kind="custom")]
+    assert response.stop_reason.kind is StopKind.TOOL_USE
+    with pytest.raises(UpstreamProtocolError, match="for a custom_tool_call item"):
+        run(CREATED, added, {"type": "response.function_call_arguments.delta", "output_index": 0, "delta": "x"})

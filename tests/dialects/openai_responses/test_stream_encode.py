@@ -11,7 +11,7 @@ from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import ResponseStreamEvent
 
 from dragoman.canonical.assembler import assemble
-from dragoman.canonical.content import TextPart, ToolCallPart
+from dragoman.canonical.content import ReasoningPart, TextPart, ToolCallPart
 from dragoman.canonical.errors import (
     InvalidRequest,
     RateLimited,
@@ -28,8 +28,11 @@ from dragoman.canonical.events import (
     StreamFinish,
     StreamStart,
 )
-from dragoman.canonical.request import Message, Request
+from dragoman.canonical.reasoning import wrap_proof
+from dragoman.canonical.request import Message, Request, Tool
 from dragoman.canonical.response import StopKind, StopReason, Usage
+from dragoman.canonical.tools import wrap_custom_input
+from dragoman.dialects.openai_responses.codec import CODEC
 from dragoman.dialects.openai_responses.stream_encode import ResponsesStreamEncoder
 from dragoman.sse import SSEDecoder
 from tests.dialects.openai_responses.helpers import comparable, decode_stream, records, stream_bytes, stream_fixtures
@@ -86,6 +89,7 @@ def test_recorded_stream_round_trips_through_the_encoder(name: str, number: int)
     recorded_items = [p["item"] for p in original if p["type"] == "response.output_item.done"]
     assert [item["type"] for item in ours["output"]] == [item["type"] for item in theirs["output"]]
     for mine, recorded_item in zip(ours["output"], recorded_items, strict=True):
+        assert mine["id"] == recorded_item["id"] or mine["type"] != "reasoning"
         if mine["type"] == "function_call":
             keys = ("call_id", "name", "arguments", "status")
             assert {k: mine[k] for k in keys} == {k: recorded_item[k] for k in keys}
@@ -121,13 +125,13 @@ def finish(kind: StopKind = StopKind.END_TURN, raw: str | None = None) -> Stream
 def test_foreign_answer_with_every_block_kind() -> None:
     events: list[StreamEvent] = [
         START,
-        BlockStart(0, "reasoning"), BlockDelta(0, "Let me think"), BlockDelta(0, ""), ReasoningSignature(0, "sig"),
-        BlockStop(0),
+        BlockStart(0, "reasoning", origin="anthropic_messages"), BlockDelta(0, "Let me think"), BlockDelta(0, ""),
+        ReasoningSignature(0, "sig"), BlockStop(0),
         BlockStart(1, "text"), BlockDelta(1, "Hello"), BlockStop(1),
         BlockStart(2, "refusal"), BlockDelta(2, "Not that."), BlockStop(2),
         BlockStart(3, "tool_call", tool_call_id="toolu_1", tool_name="lookup"), BlockDelta(3, '{"q":'),
         BlockDelta(3, '"x"}'), BlockStop(3),
-        BlockStart(4, "reasoning", redacted_data="opaque"), BlockStop(4),
+        BlockStart(4, "reasoning", redacted_data="opaque", origin="anthropic_messages"), BlockStop(4),
         finish(StopKind.TOOL_USE),
     ]
     payloads = check_wire(encode_all(events))
@@ -136,14 +140,15 @@ def test_foreign_answer_with_every_block_kind() -> None:
     assert response["created_at"] == 1700000000
     reasoning, message, call, redacted = response["output"]
     assert reasoning["summary"] == [{"type": "summary_text", "text": "Let me think"}]
-    assert reasoning["encrypted_content"] == "sig"
+    assert reasoning["encrypted_content"] == wrap_proof("anthropic_messages", "signature", "sig")
     assert message["content"] == [
         {"type": "output_text", "text": "Hello", "annotations": [], "logprobs": []},
         {"type": "refusal", "refusal": "Not that."},
     ]
     assert message["status"] == "completed"
     assert (call["call_id"], call["name"], call["arguments"]) == ("toolu_1", "lookup", '{"q":"x"}')
-    assert redacted == {"id": redacted["id"], "type": "reasoning", "summary": [], "encrypted_content": "opaque"}
+    assert redacted == {"id": redacted["id"], "type": "reasoning", "summary": [],
+                        "encrypted_content": wrap_proof("anthropic_messages", "redacted", "opaque")}
     assert response["usage"] == {
         "input_tokens": 10, "input_tokens_details": {"cached_tokens": 3, "cache_write_tokens": 2},
         "output_tokens": 4, "output_tokens_details": {"reasoning_tokens": 1}, "total_tokens": 14}
@@ -246,3 +251,80 @@ def test_openai_sdk_accumulates_the_reencoded_stream(name: str, number: int) -> 
     assert calls == [(p.id, p.name, p.arguments) for p in expected.content if isinstance(p, ToolCallPart)]
     assert (final.usage.input_tokens, final.usage.output_tokens) == (
         expected.usage.input_tokens, expected.usage.output_tokens)
+
+
+PATCH = "*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\n"
+CODEX_LIKE = Request(model="gpt-5.5", messages=[Message("user", [TextPart("patch it")])], stream=True,
+                     tools=[Tool("apply_patch", kind="custom", format={"type": "text"}), Tool("exec_command")])
+
+
+def test_custom_tool_call_from_a_responses_upstream_streams_its_input() -> None:
+    events: list[StreamEvent] = [
+        START, BlockStart(0, "tool_call", tool_call_id="call_1", tool_name="apply_patch", tool_kind="custom"),
+        BlockDelta(0, PATCH[:10]), BlockDelta(0, PATCH[10:]), BlockStop(0), finish(StopKind.TOOL_USE)]
+    raw = encode_all(events, CODEX_LIKE)
+    payloads = check_wire(raw)
+    assert [p["type"] for p in payloads[2:-1]] == [
+        "response.output_item.added", "response.custom_tool_call_input.delta", "response.custom_tool_call_input.delta",
+        "response.custom_tool_call_input.done", "response.output_item.done"]
+    item = payloads[-1]["response"]["output"][0]
+    assert (item["type"], item["call_id"], item["name"], item["input"]) == (
+        "custom_tool_call", "call_1", "apply_patch", PATCH)
+    assert decode_stream(raw)[1:-1] == events[1:-1]
+    final = sdk_final_response(raw)
+    assert [(o.type, o.input) for o in final.output] == [("custom_tool_call", PATCH)]
+
+
+def test_stand_in_function_call_for_a_custom_tool_is_unwrapped_when_it_stops() -> None:
+    arguments = wrap_custom_input(PATCH)
+    events: list[StreamEvent] = [
+        START, BlockStart(0, "tool_call", tool_call_id="toolu_1", tool_name="apply_patch"),
+        BlockDelta(0, arguments[:7]), BlockDelta(0, arguments[7:]), BlockStop(0),
+        BlockStart(1, "tool_call", tool_call_id="toolu_2", tool_name="exec_command"), BlockDelta(1, '{"cmd":"ls"}'),
+        BlockStop(1), finish(StopKind.TOOL_USE)]
+    raw = encode_all(events, CODEX_LIKE)
+    payloads = check_wire(raw)
+    kinds = [p["type"] for p in payloads]
+    assert kinds[2:6] == ["response.output_item.added", "response.custom_tool_call_input.delta",
+                          "response.custom_tool_call_input.done", "response.output_item.done"]
+    assert payloads[3]["delta"] == payloads[4]["input"] == PATCH
+    custom, function = payloads[-1]["response"]["output"]
+    assert (custom["type"], custom["call_id"], custom["input"]) == ("custom_tool_call", "toolu_1", PATCH)
+    assert (function["type"], function["arguments"]) == ("function_call", '{"cmd":"ls"}')
+    assert assemble(decode_stream(raw)).content == [ToolCallPart("toolu_1", "apply_patch", PATCH, kind="custom"),
+                                                    ToolCallPart("toolu_2", "exec_command", '{"cmd":"ls"}')]
+
+
+def test_a_turn_that_begins_with_a_tool_call_has_no_empty_message() -> None:
+    events: list[StreamEvent] = [
+        START, BlockStart(0, "text"), BlockDelta(0, ""), BlockStop(0),
+        BlockStart(1, "tool_call", tool_call_id="c", tool_name="exec_command"), BlockDelta(1, "{}"), BlockStop(1),
+        BlockStart(2, "refusal"), BlockStop(2), finish(StopKind.TOOL_USE)]
+    payloads = check_wire(encode_all(events, CODEX_LIKE))
+    assert [item["type"] for item in payloads[-1]["response"]["output"]] == ["function_call"]
+    assert not any(p["type"].startswith("response.content_part") for p in payloads)
+
+
+def test_anthropic_thinking_travels_through_a_codex_turn_and_back() -> None:
+    """Claude's thinking reaches a Responses client as a summary with its signature wrapped; the client's
+    next request hands the signature back to Anthropic (rule proofs-travel-wrapped)."""
+    events: list[StreamEvent] = [
+        START, BlockStart(0, "reasoning", origin="anthropic_messages"), BlockDelta(0, "I will run a "),
+        BlockDelta(0, "harmless command."), ReasoningSignature(0, "EqQBCkYIBxgCKkB"), BlockStop(0),
+        BlockStart(1, "tool_call", tool_call_id="toolu_1", tool_name="exec_command"), BlockDelta(1, "{}"),
+        BlockStop(1), finish(StopKind.TOOL_USE)]
+    output = check_wire(encode_all(events, CODEX_LIKE))[-1]["response"]["output"]
+    followup = CODEC.decode_request({"input": [{"role": "user", "content": "patch it"}, *output,
+                                               {"type": "function_call_output", "call_id": "toolu_1", "output": ""}]})
+    assert followup.messages[1].content == [
+        ReasoningPart(text="I will run a harmless command.", signature="EqQBCkYIBxgCKkB", origin="anthropic_messages"),
+        ToolCallPart("toolu_1", "exec_command", "{}")]
+
+
+def test_openai_reasoning_keeps_its_item_id_and_encrypted_content() -> None:
+    events: list[StreamEvent] = [
+        START, BlockStart(0, "reasoning", origin="openai_responses", item_id="rs_abc"), BlockDelta(0, "plan"),
+        ReasoningSignature(0, "gAAAA", encrypted=True), BlockStop(0), finish()]
+    item = check_wire(encode_all(events))[-1]["response"]["output"][0]
+    assert (item["id"], item["encrypted_content"], item["summary"]) == (
+        "rs_abc", "gAAAA", [{"type": "summary_text", "text": "plan"}])

@@ -1,76 +1,34 @@
-"""Responses ``Response`` objects <-> canonical :class:`Response`, and the output item shapes streams reuse.
+"""Responses ``Response`` objects <-> canonical :class:`Response`.
 
-Decoding (an upstream's answer): ``message`` items give their ``output_text`` parts as ``TextPart`` and
-``refusal`` parts as ``RefusalPart``; ``reasoning`` items give a ``ReasoningPart`` (``summary`` texts →
-``summary``, ``reasoning_text`` content → ``text`` joined by blank lines, ``encrypted_content`` →
-``encrypted``, ``id`` → ``id``, ``origin`` ``openai_responses``); ``function_call`` items give a
-``ToolCallPart`` (``call_id``, ``name``, ``arguments``). Rule ``builtin-tool-items-dropped``: items of
-built-in tools (``web_search_call`` …) and unknown item or part types have no canonical form; they only
-arise from untranslated request features, i.e. on same-dialect routes that forward bodies verbatim. A
-``failed`` response raises its error; status and ``incomplete_details`` give the stop reason.
+Decoding (an upstream's answer): the output items as output_items.py decodes them; a ``failed`` response
+raises its error; status and ``incomplete_details`` give the stop reason, and a function or custom tool
+call in the output makes a completed response ``TOOL_USE``.
 
 Encoding (an answer to a Responses client): every field the spec's ``Response`` requires is written, with
 ``null`` or the request's own values (``temperature``, ``top_p``, ``max_output_tokens``, ``metadata``,
-``parallel_tool_calls``, ``tools``/``tool_choice``); ``instructions`` is ``null`` because the canonical
-request no longer tells instructions from a leading system message (``instructions-echo-null``); ``user`` is
-left out when unset (the spec does not allow ``null``). The id is the upstream's when it is a ``resp_`` id,
-else a new one. Rules for parts:
-
-- Consecutive text and refusal parts share one ``message`` item (``msg_…``); the last message is
-  ``incomplete`` when the response is.
-- ``opaque-proof-as-encrypted_content``: a reasoning item's ``encrypted_content`` carries the part's
-  ``encrypted`` or, failing that, its ``signature`` or ``redacted_data`` (Anthropic's opaque proofs), so a
-  client that sends the item back returns the proof to its origin. Reasoning ``text`` goes to ``content``
-  as ``reasoning_text``, ``summary`` to ``summary``.
-- ``input-only-parts-dropped``: image, document and tool-result parts never occur in an answer and are
-  left out.
+``parallel_tool_calls``, ``prompt_cache_key``, ``reasoning``, ``text.format``, ``tools``/``tool_choice`` in
+the Response's own shapes); ``instructions`` is ``null`` because the canonical request no longer tells
+instructions from a leading system message (``instructions-echo-null``); ``user`` is left out when unset
+(the spec does not allow ``null``). The id is the upstream's when it is a ``resp_`` id, else a new one.
+Output items follow output_items.py; the last message item is ``incomplete`` when the response is.
 """
 
 from __future__ import annotations
 
-from dragoman.canonical.content import Part, ReasoningPart, RefusalPart, TextPart, ToolCallPart
+from dragoman.canonical.content import Part, ToolCallPart
 from dragoman.canonical.errors import UpstreamProtocolError
 from dragoman.canonical.request import Request
 from dragoman.canonical.response import Response, Usage
+from dragoman.canonical.tools import custom_tool_names
 from dragoman.dialects.base import JSONObject
 from dragoman.dialects.openai_responses.errors import decode_response_error
+from dragoman.dialects.openai_responses.output_format import encode_format
+from dragoman.dialects.openai_responses.output_items import decode_output_item, encode_output
+from dragoman.dialects.openai_responses.reasoning import encode_reasoning_config
 from dragoman.dialects.openai_responses.stop_reason import WireStop, decode_stop_reason, encode_stop_reason
+from dragoman.dialects.openai_responses.tools import echo_tools, encode_tool_choice
 from dragoman.dialects.openai_responses.usage import decode_usage, encode_usage
 from dragoman.ids import new_id, now
-
-ORIGIN = "openai_responses"
-
-
-# --- output item shapes (shared with the stream encoder) ---
-
-def text_content(text: str) -> JSONObject:
-    return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
-
-
-def refusal_content(text: str) -> JSONObject:
-    return {"type": "refusal", "refusal": text}
-
-
-def message_item(item_id: str, content: list[JSONObject], status: str) -> JSONObject:
-    return {"id": item_id, "type": "message", "status": status, "role": "assistant", "content": content}
-
-
-def reasoning_item(item_id: str, summary: list[str], text: str, encrypted: str | None) -> JSONObject:
-    item: JSONObject = {
-        "id": item_id,
-        "type": "reasoning",
-        "summary": [{"type": "summary_text", "text": entry} for entry in summary],
-    }
-    if text:
-        item["content"] = [{"type": "reasoning_text", "text": text}]
-    if encrypted is not None:
-        item["encrypted_content"] = encrypted
-    return item
-
-
-def function_call_item(item_id: str, call_id: str, name: str, arguments: str, status: str) -> JSONObject:
-    return {"id": item_id, "type": "function_call", "status": status, "call_id": call_id, "name": name,
-            "arguments": arguments}
 
 
 def response_id(upstream_id: str) -> str:
@@ -92,6 +50,7 @@ def response_object(
     incomplete = None
     if stop is not None and stop.status == "incomplete":
         incomplete = {"reason": stop.incomplete_reason} if stop.incomplete_reason else {}
+    choice = request.tool_choice
     body: JSONObject = {
         "id": id,
         "object": "response",
@@ -105,14 +64,17 @@ def response_object(
         "output": output,
         "parallel_tool_calls": True if request.parallel_tool_calls is None else request.parallel_tool_calls,
         "previous_response_id": None,
+        "reasoning": encode_reasoning_config(request.reasoning),
         "temperature": request.temperature,
         "top_p": request.top_p,
-        "text": {"format": {"type": "text"}},
-        "tool_choice": _tool_choice(request),
-        "tools": [_tool(tool.name, tool.description, tool.parameters, tool.strict) for tool in request.tools],
+        "text": {"format": encode_format(request.output_format)},
+        "tool_choice": "auto" if choice is None else encode_tool_choice(choice, request.tools),
+        "tools": echo_tools(request.tools),
         "truncation": "disabled",
         "metadata": request.metadata or {},
     }
+    if request.prompt_cache_key is not None:
+        body["prompt_cache_key"] = request.prompt_cache_key
     if usage is not None:
         body["usage"] = encode_usage(usage)
     if request.user is not None:
@@ -120,27 +82,11 @@ def response_object(
     return body
 
 
-def _tool_choice(request: Request) -> str | JSONObject:
-    choice = request.tool_choice
-    if choice is None:
-        return "auto"
-    if choice.mode == "tool":
-        return {"type": "function", "name": choice.name or ""}
-    return choice.mode
-
-
-def _tool(name: str, description: str | None, parameters: JSONObject | None, strict: bool | None) -> JSONObject:
-    tool: JSONObject = {"type": "function", "name": name, "parameters": parameters, "strict": strict}
-    if description is not None:
-        tool["description"] = description
-    return tool
-
-
 # --- client side ---
 
 def encode_response(response: Response, request: Request) -> JSONObject:
     stop = encode_stop_reason(response.stop_reason)
-    output = encode_output(response.content)
+    output = encode_output(response.content, custom_tool_names(request))
     if stop.status == "incomplete" and output and output[-1]["type"] == "message":
         output[-1]["status"] = "incomplete"
     return response_object(
@@ -153,26 +99,6 @@ def encode_response(response: Response, request: Request) -> JSONObject:
         usage=response.usage,
         stop=stop,
     )
-
-
-def encode_output(parts: list[Part]) -> list[JSONObject]:
-    output: list[JSONObject] = []
-    message: list[JSONObject] | None = None
-    for part in parts:
-        if isinstance(part, TextPart | RefusalPart):
-            if message is None:
-                message = []
-                output.append(message_item(new_id("msg_"), message, "completed"))
-            message.append(text_content(part.text) if isinstance(part, TextPart) else refusal_content(part.text))
-            continue
-        message = None
-        if isinstance(part, ReasoningPart):
-            encrypted = part.encrypted or part.signature or part.redacted_data
-            output.append(reasoning_item(part.id or new_id("rs_"), part.summary, part.text, encrypted))
-        elif isinstance(part, ToolCallPart):
-            output.append(function_call_item(new_id("fc_"), part.id or new_id("call_"), part.name,
-                                             part.arguments, "completed"))
-    return output
 
 
 # --- upstream side ---
@@ -202,39 +128,5 @@ def decode_response(body: JSONObject) -> Response:
     )
 
 
-def decode_output_item(item: JSONObject) -> list[Part]:
-    kind = item.get("type")
-    if kind == "message":
-        parts: list[Part] = []
-        for part in _list(item.get("content")):
-            if part.get("type") == "output_text":
-                parts.append(TextPart(_str(part.get("text"))))
-            elif part.get("type") == "refusal":
-                parts.append(RefusalPart(_str(part.get("refusal"))))
-        return parts
-    if kind == "reasoning":
-        return [decode_reasoning_item(item)]
-    if kind == "function_call":
-        return [ToolCallPart(id=_str(item.get("call_id")), name=_str(item.get("name")),
-                             arguments=_str(item.get("arguments")))]
-    return []
-
-
-def decode_reasoning_item(item: JSONObject) -> ReasoningPart:
-    encrypted = item.get("encrypted_content")
-    return ReasoningPart(
-        text="\n\n".join(_str(part.get("text")) for part in _list(item.get("content"))
-                         if part.get("type") == "reasoning_text"),
-        summary=[_str(part.get("text")) for part in _list(item.get("summary")) if part.get("type") == "summary_text"],
-        encrypted=encrypted if isinstance(encrypted, str) and encrypted else None,
-        id=_str(item.get("id")) or None,
-        origin=ORIGIN,
-    )
-
-
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _list(value: object) -> list[JSONObject]:
-    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []

@@ -15,9 +15,12 @@ blocks numbered 0, 1, 2 … with at most one open. :class:`BlockSequencer` keeps
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final, Literal
 
 from dragoman.canonical.errors import UpstreamProtocolError
 from dragoman.canonical.events import BlockDelta, BlockKind, BlockStart, BlockStop, StreamEvent
+
+ORIGIN: Final = "openai_responses"
 
 PartKey = tuple[str, int]
 """One upstream text part inside an item: (``content``/``summary``/``arguments``, its index)."""
@@ -38,6 +41,7 @@ class Item:
     item_id: str
     call_id: str = ""
     name: str = ""
+    tool_kind: Literal["function", "custom"] = "function"
     done: bool = False
     blocks: dict[int, Block] = field(default_factory=dict)
     # Kept on the item so a continuation block does not repeat what an earlier block of the part sent.
@@ -82,9 +86,14 @@ class BlockSequencer:
         self._next_index += 1
         item.blocks[key] = block
         self._open = block
-        tool = kind == "tool_call"
-        self.out.append(BlockStart(block.index, kind, tool_call_id=item.call_id if tool else None,
-                                   tool_name=item.name if tool else None))
+        if kind == "tool_call":
+            start = BlockStart(block.index, kind, tool_call_id=item.call_id, tool_name=item.name,
+                               tool_kind=item.tool_kind)
+        elif kind == "reasoning":
+            start = BlockStart(block.index, kind, origin=ORIGIN, item_id=item.item_id or None)
+        else:
+            start = BlockStart(block.index, kind)
+        self.out.append(start)
         return block
 
     def close(self, block: Block) -> None:

@@ -6,8 +6,10 @@ An explicit state machine: one method per upstream event type, dispatched from `
 Mapping: a ``message`` item's ``output_text``/``refusal`` content parts become ``text``/``refusal`` blocks,
 one per content part; a ``reasoning`` item becomes one ``reasoning`` block whose text is its summary parts
 and ``reasoning_text`` parts in arrival order, joined by a blank line, with ``encrypted_content`` (from
-``output_item.done``) as its ``ReasoningSignature``; a ``function_call`` item becomes a ``tool_call`` block
-(``call_id``, ``name``, argument fragments). Rules:
+``output_item.done``) as its ``ReasoningSignature(encrypted=True)``, and ``origin`` ``openai_responses`` and
+the item's ``rs_…`` id on its ``BlockStart``; a ``function_call`` item becomes a ``tool_call`` block
+(``call_id``, ``name``, argument fragments), a ``custom_tool_call`` item one of ``tool_kind`` ``custom``
+whose fragments are the raw input (``response.custom_tool_call_input.delta``/``done``). Rules:
 
 - Blocks follow ``stream_blocks.py`` (``lazy-blocks``, ``done-fills-in``, ``reasoning-parts-joined``,
   interleaving). A reasoning item with neither text nor ``encrypted_content`` gives no block
@@ -45,7 +47,8 @@ from dragoman.dialects.openai_responses.stream_blocks import BlockSequencer, Ite
 from dragoman.dialects.openai_responses.usage import decode_usage
 from dragoman.sse import SSEMessage
 
-_WHOLE_ITEM = 0  # block key of reasoning and function-call items, which map to a single block
+_WHOLE_ITEM = 0  # block key of reasoning and call items, which map to a single block
+_CALL_ARGUMENTS: dict[str, str] = {"function_call": "arguments", "custom_tool_call": "input"}
 
 
 class Phase(Enum):
@@ -157,12 +160,16 @@ class ResponsesStreamDecoder:
         self._items[position] = item
         if item.item_id:
             self._index_by_id[item.item_id] = position
-        if item.kind == "function_call":
+        if item.kind in _CALL_ARGUMENTS:
             item.call_id, item.name = _text(raw.get("call_id")), _text(raw.get("name"))
+            item.tool_kind = "custom" if item.kind == "custom_tool_call" else "function"
             self._saw_tool_call = True
             self._blocks.open_block(item, _WHOLE_ITEM, "tool_call")
-            self._blocks.fill(item, _WHOLE_ITEM, ("arguments", 0), _text(raw.get("arguments")), "tool_call")
+            self._fill_arguments(item, raw)
         return item
+
+    def _fill_arguments(self, item: Item, raw: JSONObject) -> None:
+        self._blocks.fill(item, _WHOLE_ITEM, ("arguments", 0), _text(raw.get(_CALL_ARGUMENTS[item.kind])), "tool_call")
 
     def _settle_item(self, position: int, raw: JSONObject) -> None:
         """``output_item.done`` (or the terminal response): fill in what was not streamed, then close."""
@@ -183,9 +190,9 @@ class ResponsesStreamDecoder:
             encrypted = raw.get("encrypted_content")
             if isinstance(encrypted, str) and encrypted:
                 block = self._blocks.block(item, _WHOLE_ITEM, "reasoning")
-                self._blocks.out.append(ReasoningSignature(block.index, encrypted))
-        elif item.kind == "function_call":
-            self._blocks.fill(item, _WHOLE_ITEM, ("arguments", 0), _text(raw.get("arguments")), "tool_call")
+                self._blocks.out.append(ReasoningSignature(block.index, encrypted, encrypted=True))
+        elif item.kind in _CALL_ARGUMENTS:
+            self._fill_arguments(item, raw)
         for block in item.blocks.values():
             self._blocks.close(block)
         item.done = True
@@ -235,6 +242,14 @@ class ResponsesStreamDecoder:
     def _arguments_done(self, payload: JSONObject) -> None:
         item = self._item(payload, "function_call")
         self._blocks.fill(item, _WHOLE_ITEM, ("arguments", 0), _text(payload.get("arguments")), "tool_call")
+
+    def _input_delta(self, payload: JSONObject) -> None:
+        item = self._item(payload, "custom_tool_call")
+        self._blocks.emit(item, _WHOLE_ITEM, ("arguments", 0), _text(payload.get("delta")), "tool_call")
+
+    def _input_done(self, payload: JSONObject) -> None:
+        item = self._item(payload, "custom_tool_call")
+        self._blocks.fill(item, _WHOLE_ITEM, ("arguments", 0), _text(payload.get("input")), "tool_call")
 
     # --- shared by the content handlers ---
 
@@ -323,4 +338,6 @@ _HANDLERS: dict[str, Callable[[ResponsesStreamDecoder, JSONObject], None]] = {
     "response.reasoning_text.done": ResponsesStreamDecoder._reasoning_done,
     "response.function_call_arguments.delta": ResponsesStreamDecoder._arguments_delta,
     "response.function_call_arguments.done": ResponsesStreamDecoder._arguments_done,
+    "response.custom_tool_call_input.delta": ResponsesStreamDecoder._input_delta,
+    "response.custom_tool_call_input.done": ResponsesStreamDecoder._input_done,
 }

@@ -8,14 +8,19 @@ output items and usage). Per block:
 - text / refusal: consecutive blocks share one ``message`` item (``output_item.added`` at the first, then
   per block ``content_part.added``, ``output_text.delta``/``refusal.delta``, ``output_text.done``/
   ``refusal.done``, ``content_part.done``); the item is done when another kind of block starts or the
-  stream ends (then ``incomplete`` when the response is).
-- reasoning: a ``reasoning`` item; its text streams as one summary part (``reasoning_summary_part.added``,
-  ``reasoning_summary_text.delta``/``done``, ``reasoning_summary_part.done``). Rule
-  ``stream-reasoning-as-summary``: a streamed block cannot say whether its text is a summary or the full
-  reasoning, and summaries are what Responses clients (Codex, the Agents SDK, vercel/ai) render. The
-  signature (or Anthropic ``redacted_data``) becomes ``encrypted_content`` (``opaque-proof-as-encrypted_content``,
-  see ``response.py``); an item with no text has an empty ``summary``.
-- tool_call: a ``function_call`` item with ``function_call_arguments.delta``/``done``.
+  stream ends (then ``incomplete`` when the response is). Rule ``no-empty-text``: a text or refusal block
+  is announced at its first non-empty delta, so a block without text leaves no trace (a turn that begins
+  with a tool call has no empty message).
+- reasoning: a ``reasoning`` item (the upstream's ``rs_…`` id when it has one); its text streams as one
+  summary part (``reasoning_summary_part.added``, ``reasoning_summary_text.delta``/``done``,
+  ``reasoning_summary_part.done``). Rule ``stream-reasoning-as-summary``: a streamed block cannot say
+  whether its text is a summary or the full reasoning, and summaries are what Responses clients (Codex, the
+  Agents SDK, vercel/ai) render and send back. The block's proof becomes ``encrypted_content``: OpenAI's
+  own as is, an Anthropic signature or redacted data wrapped (reasoning.py, *proofs-travel-wrapped*).
+- tool_call: a ``function_call`` item with ``function_call_arguments.delta``/``done``; a call of custom kind
+  a ``custom_tool_call`` item with ``custom_tool_call_input.delta``/``done``. A function call of a tool the
+  client declared custom (an upstream without custom tools called its stand-in function) is buffered and
+  its unwrapped raw input sent when the block stops (rule *custom-as-function*).
 
 Empty deltas are not sent. A ``StreamError`` (even before ``StreamStart``, which then opens the stream
 first) becomes an ``error`` event and ``response.failed`` with ``error`` ``{code, message}`` (see
@@ -44,17 +49,20 @@ from dragoman.canonical.events import (
 )
 from dragoman.canonical.request import Request
 from dragoman.canonical.response import Usage
+from dragoman.canonical.tools import custom_tool_names, unwrap_custom_input
 from dragoman.dialects.base import JSONObject
 from dragoman.dialects.openai_responses.errors import encode_error_event, encode_response_error
-from dragoman.dialects.openai_responses.response import (
+from dragoman.dialects.openai_responses.output_items import (
+    custom_tool_call_item,
     function_call_item,
     message_item,
+    reasoning_id,
     reasoning_item,
     refusal_content,
-    response_id,
-    response_object,
     text_content,
 )
+from dragoman.dialects.openai_responses.reasoning import client_proof
+from dragoman.dialects.openai_responses.response import response_id, response_object
 from dragoman.dialects.openai_responses.stop_reason import WireStop, encode_stop_reason
 from dragoman.ids import new_id, now
 from dragoman.sse import SSE_COMMENT_KEEPALIVE, encode_sse
@@ -69,18 +77,25 @@ class Phase(Enum):
 @dataclass(slots=True)
 class _Block:
     kind: BlockKind
-    item_id: str
-    output_index: int
+    item_id: str = ""
+    output_index: int = 0
     content_index: int = 0
+    announced: bool = False
     call_id: str = ""
     name: str = ""
+    custom: bool = False
+    buffered: bool = False
+    origin: str | None = None
+    signature: str | None = None
     encrypted: str | None = None
+    redacted: str | None = None
     fragments: list[str] = field(default_factory=list)
 
 
 class ResponsesStreamEncoder:
     def __init__(self, request: Request) -> None:
         self._request = request
+        self._custom_names = custom_tool_names(request)
         self.phase = Phase.INITIAL
         self._sequence = 0
         self._id = ""
@@ -109,7 +124,10 @@ class ResponsesStreamEncoder:
                 self._block_delta(event.text)
             case ReasoningSignature():
                 if self._block is not None:
-                    self._block.encrypted = event.signature
+                    if event.encrypted:
+                        self._block.encrypted = event.signature
+                    else:
+                        self._block.signature = event.signature
             case BlockStop():
                 self._block_stop()
             case StreamFinish():
@@ -139,35 +157,50 @@ class ResponsesStreamEncoder:
         self._send({"type": "response.created", "response": self._response("in_progress")})
         self._send({"type": "response.in_progress", "response": self._response("in_progress")})
 
-    # --- blocks ---
+    # --- block starts ---
 
     def _block_start(self, event: BlockStart) -> None:
         kind = event.kind
         if kind == "text" or kind == "refusal":
-            message = self._open_message()
-            block = _Block(kind, message["id"], len(self._output), content_index=len(message["content"]))
-            part = text_content("") if kind == "text" else refusal_content("")
-            self._send({"type": "response.content_part.added", "item_id": block.item_id,
-                        "output_index": block.output_index, "content_index": block.content_index, "part": part})
-        elif kind == "reasoning":
-            self._close_message("completed")
-            block = _Block(kind, new_id("rs_"), len(self._output), encrypted=event.redacted_data)
+            self._block = _Block(kind)  # announced at its first text (rule no-empty-text)
+            return
+        self._close_message("completed")
+        if kind == "reasoning":
+            block = _Block(kind, reasoning_id(event.item_id), len(self._output), announced=True,
+                           origin=event.origin, redacted=event.redacted_data)
             item = reasoning_item(block.item_id, [], "", None)
-            self._send({"type": "response.output_item.added", "output_index": block.output_index, "item": item})
         elif kind == "tool_call":
-            self._close_message("completed")
-            block = _Block(kind, new_id("fc_"), len(self._output), call_id=event.tool_call_id or new_id("call_"),
-                           name=event.tool_name or "")
-            item = function_call_item(block.item_id, block.call_id, block.name, "", "in_progress")
-            self._send({"type": "response.output_item.added", "output_index": block.output_index, "item": item})
+            name = event.tool_name or ""
+            custom = event.tool_kind == "custom" or name in self._custom_names
+            block = _Block(kind, new_id("ctc_" if custom else "fc_"), len(self._output), announced=True,
+                           call_id=event.tool_call_id or new_id("call_"), name=name, custom=custom,
+                           buffered=custom and event.tool_kind == "function")
+            item = (custom_tool_call_item(block.item_id, block.call_id, name, "") if custom
+                    else function_call_item(block.item_id, block.call_id, name, "", "in_progress"))
         else:
             assert_never(kind)
+        self._send({"type": "response.output_item.added", "output_index": block.output_index, "item": item})
         self._block = block
+
+    def _announce_text(self, block: _Block) -> None:
+        message = self._open_message()
+        block.item_id, block.output_index = message["id"], len(self._output)
+        block.content_index, block.announced = len(message["content"]), True
+        part = text_content("") if block.kind == "text" else refusal_content("")
+        self._send({"type": "response.content_part.added", "item_id": block.item_id,
+                    "output_index": block.output_index, "content_index": block.content_index, "part": part})
+
+    # --- deltas ---
 
     def _block_delta(self, text: str) -> None:
         block = self._block
         if block is None or not text:
             return
+        block.fragments.append(text)
+        if block.buffered:
+            return
+        if not block.announced:
+            self._announce_text(block)
         where = {"item_id": block.item_id, "output_index": block.output_index}
         if block.kind == "text":
             self._send({"type": "response.output_text.delta", **where, "content_index": block.content_index,
@@ -176,32 +209,26 @@ class ResponsesStreamEncoder:
             self._send({"type": "response.refusal.delta", **where, "content_index": block.content_index,
                         "delta": text})
         elif block.kind == "reasoning":
-            if not block.fragments:
+            if len(block.fragments) == 1:
                 self._send({"type": "response.reasoning_summary_part.added", **where, "summary_index": 0,
                             "part": {"type": "summary_text", "text": ""}})
             self._send({"type": "response.reasoning_summary_text.delta", **where, "summary_index": 0,
                         "delta": text})
+        elif block.custom:
+            self._send({"type": "response.custom_tool_call_input.delta", **where, "delta": text})
         else:
             self._send({"type": "response.function_call_arguments.delta", **where, "delta": text})
-        block.fragments.append(text)
+
+    # --- block stops ---
 
     def _block_stop(self) -> None:
         block, self._block = self._block, None
-        if block is None:
+        if block is None or not block.announced:
             return
         text = "".join(block.fragments)
         where = {"item_id": block.item_id, "output_index": block.output_index}
         if block.kind == "text" or block.kind == "refusal":
-            at = {**where, "content_index": block.content_index}
-            if block.kind == "text":
-                part = text_content(text)
-                self._send({"type": "response.output_text.done", **at, "text": text, "logprobs": []})
-            else:
-                part = refusal_content(text)
-                self._send({"type": "response.refusal.done", **at, "refusal": text})
-            self._send({"type": "response.content_part.done", **at, "part": part})
-            if self._message is not None:
-                self._message["content"].append(part)
+            self._text_done(block, text)
             return
         if block.kind == "reasoning":
             if text:
@@ -209,13 +236,34 @@ class ResponsesStreamEncoder:
                             "text": text})
                 self._send({"type": "response.reasoning_summary_part.done", **where, "summary_index": 0,
                             "part": {"type": "summary_text", "text": text}})
-            item = reasoning_item(block.item_id, [text] if text else [], "", block.encrypted)
+            proof = client_proof(block.origin, signature=block.signature, encrypted=block.encrypted,
+                                 redacted=block.redacted)
+            item = reasoning_item(block.item_id, [text] if text else [], "", proof)
+        elif block.custom:
+            if block.buffered:
+                text = unwrap_custom_input(text)
+                if text:
+                    self._send({"type": "response.custom_tool_call_input.delta", **where, "delta": text})
+            self._send({"type": "response.custom_tool_call_input.done", **where, "input": text})
+            item = custom_tool_call_item(block.item_id, block.call_id, block.name, text)
         else:
             self._send({"type": "response.function_call_arguments.done", **where, "name": block.name,
                         "arguments": text})
             item = function_call_item(block.item_id, block.call_id, block.name, text, "completed")
         self._send({"type": "response.output_item.done", "output_index": block.output_index, "item": item})
         self._output.append(item)
+
+    def _text_done(self, block: _Block, text: str) -> None:
+        at = {"item_id": block.item_id, "output_index": block.output_index, "content_index": block.content_index}
+        if block.kind == "text":
+            part = text_content(text)
+            self._send({"type": "response.output_text.done", **at, "text": text, "logprobs": []})
+        else:
+            part = refusal_content(text)
+            self._send({"type": "response.refusal.done", **at, "refusal": text})
+        self._send({"type": "response.content_part.done", **at, "part": part})
+        if self._message is not None:
+            self._message["content"].append(part)
 
     def _open_message(self) -> JSONObject:
         if self._message is None:
