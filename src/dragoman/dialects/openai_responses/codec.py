@@ -1,8 +1,12 @@
 """The OpenAI Responses codec: ``POST /v1/responses`` for clients and upstreams.
 
-Each direction lives in its own module (``request``, ``response``, ``stream_decode``, ``stream_encode``,
-``stop_reason``, ``usage``, ``errors``); their docstrings name every rule by which something is mapped
-lossily, dropped or refused. Errors use the shared OpenAI shape (``dialects/openai_errors.py``).
+One concern per module, each docstring naming every rule by which something is mapped lossily, dropped or
+refused: ``request`` (top-level fields, validation), ``input_items`` (messages, calls, outputs and other
+input items), ``content`` (text, image and file parts), ``tools`` (definitions and ``tool_choice``),
+``reasoning`` (config, reasoning items, opaque proofs), ``output_format`` (``text.format``),
+``output_items`` and ``response`` (answers), ``stream_decode``/``stream_blocks`` and ``stream_encode``
+(streams), ``stop_reason``, ``usage``, ``errors``. Errors use the shared OpenAI shape
+(``dialects/openai_errors.py``).
 """
 
 from __future__ import annotations

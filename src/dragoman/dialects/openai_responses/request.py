@@ -40,7 +40,8 @@ Encoding (a request to a Responses upstream): input items from input_items.py; `
 - ``encrypted-reasoning-included`` (reasoning.py): ``include: ["reasoning.encrypted_content"]`` when
   reasoning is on or reasoning items are handed back.
 - Dropped because Responses has no form for them: ``Message.name`` (``message-name-dropped``),
-  ``cache_control`` (``cache_control-dropped``, content.py), ``include_usage`` (usage is always reported).
+  ``cache_control`` on parts, tools, calls and results (``cache_control-dropped``, content.py),
+  ``include_usage`` (usage is always reported).
 """
 
 from __future__ import annotations
