@@ -77,6 +77,12 @@ def check_upstream_request(upstream: Dialect, body: Any) -> None:
     assert_valid(*UPSTREAM_REQUEST[upstream], {**body, "input": "(items checked one by one)"})
     for position, item in enumerate(body["input"]):
         kind = item.get("type", "message")
+        if kind == "message" and item.get("role") == "assistant" and isinstance(item.get("content"), list):
+            # The API takes earlier answers as assistant messages of output_text/refusal parts without the id
+            # and status an OutputMessage requires (and rejects input_text there); the spec has no such shape.
+            parts = [part.get("type") for part in item["content"]]
+            assert set(parts) <= {"output_text", "refusal"}, f"input[{position}]: assistant parts {parts}"
+            item = {**item, "content": "(output_text parts)"}
         members = RESPONSES_ITEMS.get(kind, ("Item",))
         problems = [schema_errors("openai", member, item) for member in members]
         assert any(not found for found in problems), (
