@@ -19,6 +19,9 @@ History:
   ``reasoning_content`` (DeepSeek requires the reasoning of tool-calling turns to be sent back; vLLM and
   OpenRouter read it too); reasoning another vendor produced (Anthropic thinking, OpenAI encrypted
   reasoning) is left out, since no chat upstream can use or verify it.
+- *proofs-not-carried*: chat has no field for a reasoning proof (Anthropic ``signature``, redacted data, OpenAI
+  ``encrypted_content``), so a chat client never receives one (response.py, stream_encode.py) and the request
+  decoder has none to unwrap with ``canonical.reasoning.unwrap_proof``.
 """
 
 from __future__ import annotations
