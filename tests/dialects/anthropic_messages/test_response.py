@@ -87,29 +87,53 @@ def answer(*parts: Part, stop: StopReason | None = None, id: str = "chatcmpl-1",
 def test_answer_from_an_openai_upstream() -> None:
     body = encode(answer(
         ReasoningPart(text="thinking aloud"),
-        ReasoningPart(summary=["first", "second"], encrypted="gAAAA", origin="openai_responses"),
+        ReasoningPart(text="chat thoughts", origin="openai_chat"),
+        ReasoningPart(summary=["first", "second"], encrypted="gAAAA", id="rs_1", origin="openai_responses"),
         ReasoningPart(encrypted="gAAAA", origin="openai_responses"),
         ReasoningPart(origin="openai_responses"),
         TextPart("Hello"),
         ToolCallPart("call_abc", "get", '{"a": [1, 2]}'),
         ToolCallPart("fc.1", "noargs", ""),
+        ToolCallPart("call_p", "apply_patch", "*** Begin Patch", kind="custom"),
     ))
     assert body["id"] == "msg_chatcmpl-1" and body["model"] == "gpt-x"
     assert body["content"] == [
         {"type": "thinking", "thinking": "thinking aloud", "signature": ""},
-        {"type": "thinking", "thinking": "first\n\nsecond", "signature": "gAAAA"},
-        {"type": "thinking", "thinking": "", "signature": "gAAAA"},
+        {"type": "thinking", "thinking": "chat thoughts", "signature": "dragoman.v1.chat.signature."},
+        {"type": "thinking", "thinking": "first\n\nsecond",
+         "signature": "dragoman.v1.responses.encrypted.rs_1@gAAAA"},
+        {"type": "thinking", "thinking": "", "signature": "dragoman.v1.responses.encrypted.@gAAAA"},
         {"type": "text", "text": "Hello", "citations": None},
         {"type": "tool_use", "id": "call_abc", "name": "get", "input": {"a": [1, 2]}, "caller": {"type": "direct"}},
-        {"type": "tool_use", "id": body["content"][5]["id"], "name": "noargs", "input": {},
+        {"type": "tool_use", "id": body["content"][6]["id"], "name": "noargs", "input": {},
+         "caller": {"type": "direct"}},
+        {"type": "tool_use", "id": "call_p", "name": "apply_patch", "input": {"input": "*** Begin Patch"},
          "caller": {"type": "direct"}},
     ]
-    assert decode_tool_id(body["content"][5]["id"]) == "fc.1"
+    assert decode_tool_id(body["content"][6]["id"]) == "fc.1"
     assert body["usage"] == {"input_tokens": 25, "cache_creation_input_tokens": 5, "cache_read_input_tokens": 20,
                              "cache_creation": None, "output_tokens": 10, "server_tool_use": None,
                              "service_tier": None, "inference_geo": None}
+    # Rule tool-use-stop: the upstream said "stop" after its calls; the client must still run them.
     assert (body["stop_reason"], body["stop_sequence"], body["stop_details"], body["container"]) == (
-        "end_turn", None, None, None)
+        "tool_use", None, None, None)
+
+
+def test_proofs_sent_back_by_the_client_return_to_their_origin() -> None:
+    parts = [ReasoningPart(text="chat thoughts", origin="openai_chat"),
+             ReasoningPart(summary=["one summary"], encrypted="gAAAA", id="rs_1", origin="openai_responses"),
+             ReasoningPart(text="signed", signature="EqQB", origin="anthropic_messages"),
+             ReasoningPart(redacted_data="Emw", origin="anthropic_messages")]
+    body = encode(answer(*parts, TextPart("done")))
+    history = {"model": "claude-x", "max_tokens": 10, "messages": [
+        {"role": "user", "content": "q"}, {"role": "assistant", "content": body["content"]}]}
+    decoded = CODEC.decode_request(history).messages[1].content
+    assert decoded == [*parts, TextPart("done")]
+
+
+def test_a_turn_cut_off_in_a_tool_call_keeps_max_tokens() -> None:
+    body = encode(answer(TextPart("x"), ToolCallPart("c", "f", "{}"), stop=StopReason(StopKind.MAX_TOKENS, "length")))
+    assert body["stop_reason"] == "max_tokens"
 
 
 def test_refusal_answer() -> None:

@@ -96,7 +96,8 @@ def test_initial_content_in_block_start_is_not_lost() -> None:
     )
     events = decode_stream(raw)
     assert events[1:8] == [
-        BlockStart(0, "reasoning"), BlockDelta(0, "pre"), ReasoningSignature(0, "sig0"), BlockStop(0),
+        BlockStart(0, "reasoning", origin="anthropic_messages"), BlockDelta(0, "pre"), ReasoningSignature(0, "sig0"),
+        BlockStop(0),
         BlockStart(1, "tool_call", tool_call_id="toolu_1", tool_name="f"), BlockDelta(1, '{"a":1}'), BlockStop(1),
     ]
 

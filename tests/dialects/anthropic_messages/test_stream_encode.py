@@ -173,8 +173,11 @@ def test_keepalive_is_the_api_ping() -> None:
 def test_an_anthropic_stream_reencoded_decodes_to_the_same_events() -> None:
     events: list[StreamEvent] = [
         StreamStart("msg_x", "claude", usage=Usage(100, 1, 60, 20)),
-        BlockStart(0, "reasoning"), BlockDelta(0, "hmm"), ReasoningSignature(0, "s1"), BlockStop(0),
-        BlockStart(1, "tool_call", tool_call_id="toolu_9", tool_name="f"), BlockDelta(1, "{}"), BlockStop(1),
+        BlockStart(0, "reasoning", origin="anthropic_messages"), BlockDelta(0, "hmm"), ReasoningSignature(0, "s1"),
+        BlockStop(0),
+        BlockStart(1, "reasoning", redacted_data="opaque", origin="anthropic_messages"), BlockStop(1),
+        BlockStart(2, "reasoning", origin="anthropic_messages"), ReasoningSignature(2, "signature-only"), BlockStop(2),
+        BlockStart(3, "tool_call", tool_call_id="call.9", tool_name="f"), BlockDelta(3, "{}"), BlockStop(3),
         StreamFinish(StopReason(StopKind.TOOL_USE, "tool_use"), Usage(100, 40, 60, 20, 9)),
     ]
     assert decode_stream(encode_stream(events)) == events

@@ -70,9 +70,10 @@ def test_decode_matches_the_recording(name: str) -> None:
             case "text":
                 assert part == TextPart(block.text)
             case "thinking":
-                assert part == ReasoningPart(text=block.text, signature=block.signature or None)
+                assert part == ReasoningPart(text=block.text, signature=block.signature or None,
+                                             origin="anthropic_messages")
             case "redacted_thinking":
-                assert part == ReasoningPart(redacted_data=block.data)
+                assert part == ReasoningPart(redacted_data=block.data, origin="anthropic_messages")
             case "tool_use":
                 assert part == ToolCallPart(id=block.id, name=block.name, arguments=block.text)
     assert response.stop_reason.raw == ref.stop_reason

@@ -1,26 +1,26 @@
 """Anthropic ``Message`` bodies: ``decode_response`` (from an upstream) and ``encode_response`` (to a client).
 
-Decoding: ``text`` → :class:`TextPart`; ``thinking`` → :class:`ReasoningPart` with its signature;
-``redacted_thinking`` → :class:`ReasoningPart` with ``redacted_data``; ``tool_use`` → :class:`ToolCallPart` whose
-``arguments`` is the ``input`` object as compact JSON text. Named rules: ``citations`` are not carried, and
-server-tool blocks (``server_tool_use``, ``*_tool_result``, ``container_upload``) and unknown block types
-are left out (they only come from tools, which are not translated this round).
+Decoding: ``text`` → :class:`TextPart`; ``thinking`` → :class:`ReasoningPart` with its signature (origin
+``anthropic_messages``); ``redacted_thinking`` → :class:`ReasoningPart` with ``redacted_data``; ``tool_use`` →
+:class:`ToolCallPart` whose id goes through ``tool_ids.decode_tool_id`` and whose ``arguments`` is the ``input``
+object as compact JSON text. Named rules: *citations-dropped* (``citations`` are not carried), and
+*server-tool-blocks-dropped*: server-tool blocks (``server_tool_use``, ``*_tool_result``, ``container_upload``)
+and unknown block types are left out (only Anthropic's own built-in tools produce them, and those reach an
+Anthropic upstream only for an Anthropic client, whose requests are normally relayed untouched).
 
 Encoding, named rules:
 - ``TextPart`` → ``text`` with ``citations: null``; ``RefusalPart`` → a ``text`` block, and the stop reason
   becomes ``refusal`` (see ``stop_reason.py``).
 - ``ReasoningPart`` → ``redacted_thinking`` when it has redacted data, else ``thinking`` with its text (or
-  its summaries joined by blank lines when it has no text) and, as ``signature``, the opaque proof the
-  upstream gave: its signature, else OpenAI's ``encrypted`` content (so a client that hands the block back
-  hands back the upstream's reasoning state, as the stream decoders carry it too), else ``""`` (chat
-  ``reasoning_content``). The SDK types accept any string and Claude Code shows the block; only the real
-  Anthropic API would reject a foreign or empty signature, and the block only goes back to the route that
-  produced it (dragoman's request encoder leaves thinking without an Anthropic signature out). Reasoning
-  with no text, summary or proof is left out.
+  its summaries joined by blank lines when it has no text) and the signature ``proofs.client_signature``
+  gives (*proofs-travel-wrapped*, *chat-reasoning-marked*). Reasoning with no text and no proof is left out.
 - ``ToolCallPart`` → ``tool_use`` with the id made Anthropic-safe (``tool_ids.py``) and ``input`` parsed from
-  the argument text (``""`` means ``{}``). Arguments that are not a JSON object are left out with their block
-  when the answer was cut off (``max_tokens``: incomplete JSON is expected then, and such a call cannot be
-  run); otherwise the upstream produced a broken call and ``UpstreamProtocolError`` is raised.
+  the argument text (``""`` means ``{}``; a ``custom`` call's raw input becomes ``{"input": …}``, rule
+  *custom-as-function*). Arguments that are not a JSON object are left out with their block when the answer
+  was cut off (``max_tokens``: incomplete JSON is expected then, and such a call cannot be run); otherwise the
+  upstream produced a broken call and ``UpstreamProtocolError`` is raised.
+- Rule *tool-use-stop*: an answer with a tool call stops with ``tool_use`` unless it was cut off at
+  ``max_tokens`` (some upstreams say ``stop`` after a call).
 - The id gets a ``msg_`` prefix when it lacks one (a fresh one when empty); the model falls back to the
   request's. ``stop_details`` and ``container`` are ``null``.
 """
@@ -44,10 +44,12 @@ from dragoman.canonical.content import (
 from dragoman.canonical.errors import UpstreamProtocolError
 from dragoman.canonical.request import Request
 from dragoman.canonical.response import Response, StopKind
+from dragoman.canonical.tools import wrap_custom_input
+from dragoman.dialects.anthropic_messages.content import parse_arguments
 from dragoman.dialects.anthropic_messages.errors import decode_stream_error
-from dragoman.dialects.anthropic_messages.request import DIALECT
+from dragoman.dialects.anthropic_messages.proofs import DIALECT, client_redacted_data, client_signature
 from dragoman.dialects.anthropic_messages.stop_reason import decode_stop_reason, encode_answer_stop_reason
-from dragoman.dialects.anthropic_messages.tool_ids import encode_tool_id
+from dragoman.dialects.anthropic_messages.tool_ids import decode_tool_id, encode_tool_id
 from dragoman.dialects.anthropic_messages.usage import decode_usage, encode_usage
 from dragoman.dialects.base import JSONObject
 from dragoman.ids import new_id
@@ -98,7 +100,7 @@ def decode_block(block: object) -> Part | None:
             return ReasoningPart(redacted_data=_string(block.get("data")), origin=DIALECT)
         case "tool_use":
             return ToolCallPart(
-                id=_string(block.get("id")),
+                id=decode_tool_id(_string(block.get("id"))),
                 name=_string(block.get("name")),
                 arguments=orjson.dumps(block.get("input", {})).decode(),
             )
@@ -111,7 +113,7 @@ def decode_block(block: object) -> Part | None:
 
 def encode_response(response: Response, request: Request) -> JSONObject:
     content: list[JSONObject] = []
-    refused = False
+    refused = called = False
     for part in response.content:
         match part:
             case TextPart():
@@ -127,11 +129,12 @@ def encode_response(response: Response, request: Request) -> JSONObject:
                 tool_block = _tool_use_block(part, response.stop_reason.kind)
                 if tool_block is not None:
                     content.append(tool_block)
+                    called = True
             case ImagePart() | DocumentPart() | ToolResultPart():
                 continue  # request-only parts; no answer carries them
             case _:
                 assert_never(part)
-    stop_reason = encode_answer_stop_reason(response.stop_reason, refused=refused)
+    stop_reason = encode_answer_stop_reason(response.stop_reason, refused=refused, called=called)
     return {
         "id": message_id(response.id),
         "type": "message",
@@ -158,16 +161,16 @@ def text_block(text: str) -> JSONObject:
 
 def _reasoning_block(part: ReasoningPart) -> JSONObject | None:
     if part.redacted_data:
-        return {"type": "redacted_thinking", "data": part.redacted_data}
+        return {"type": "redacted_thinking", "data": client_redacted_data(part.origin, part.redacted_data)}
     text = part.text or "\n\n".join(part.summary)
-    signature = part.signature or part.encrypted or ""
+    signature = client_signature(part.origin, signature=part.signature, encrypted=part.encrypted, item_id=part.id)
     if not text and not signature:
         return None
     return {"type": "thinking", "thinking": text, "signature": signature}
 
 
 def _tool_use_block(part: ToolCallPart, stop: StopKind) -> JSONObject | None:
-    tool_input = _tool_input(part.arguments)
+    tool_input = parse_arguments(wrap_custom_input(part.arguments) if part.kind == "custom" else part.arguments)
     if tool_input is None:
         if stop is StopKind.MAX_TOKENS:
             return None
@@ -181,13 +184,3 @@ def _tool_use_block(part: ToolCallPart, stop: StopKind) -> JSONObject | None:
         "input": tool_input,
         "caller": {"type": "direct"},
     }
-
-
-def _tool_input(arguments: str) -> JSONObject | None:
-    if not arguments.strip():
-        return {}
-    try:
-        value = orjson.loads(arguments)
-    except orjson.JSONDecodeError:
-        return None
-    return value if isinstance(value, dict) else None

@@ -7,6 +7,8 @@ Rules:
 - An answer with a refusal part (OpenAI ``refusal`` content, rendered as a text block) that ended naturally
   (``END_TURN`` or ``OTHER``) gets ``refusal``: the only way Anthropic says the model refused. Other
   stops (cut off, tool use, pause) are kept, since the client acts on them.
+- Rule *tool-use-stop*: an answer that made a tool call gets ``tool_use`` unless it was cut off
+  (``MAX_TOKENS``): the client must run the call, whatever the upstream said (some say ``stop``).
 - Encoding ``CONTENT_FILTER`` gives ``refusal`` (the only policy stop Anthropic has); ``OTHER`` gives back
   ``raw`` when it is one of this dialect's values, else ``end_turn`` (the API has no "unknown" stop and the
   answer did end).
@@ -64,8 +66,10 @@ def encode_stop_reason(reason: StopReason) -> str:
     return _encode_kind(reason.kind) or "end_turn"
 
 
-def encode_answer_stop_reason(reason: StopReason, *, refused: bool) -> str:
-    """``encode_stop_reason`` for a whole answer, applying the refusal rule."""
+def encode_answer_stop_reason(reason: StopReason, *, refused: bool, called: bool = False) -> str:
+    """``encode_stop_reason`` for a whole answer, applying the tool-use and refusal rules."""
+    if called and reason.kind is not StopKind.MAX_TOKENS:
+        return "tool_use"
     if refused and reason.kind in (StopKind.END_TURN, StopKind.OTHER):
         return "refusal"
     return encode_stop_reason(reason)

@@ -7,6 +7,9 @@ for it is then a no-op, a later delta for it an error); ``message_delta`` closes
 cut at ``max_tokens`` may leave a tool block unclosed) and records the stop reason and final usage;
 ``message_stop`` emits :class:`StreamFinish`. ``ping`` and unknown event or delta types are ignored.
 
+Reasoning blocks start with ``origin="anthropic_messages"`` (Anthropic has no item id for them); tool-call ids
+go through ``tool_ids.decode_tool_id`` (undoing the transform of ids dragoman wrote earlier in the conversation).
+
 Named rules:
 - Empty text, thinking and ``input_json_delta`` fragments produce no event.
 - ``signature_delta`` carries the whole signature (the SDK assigns, not appends); it is held and emitted as
@@ -44,7 +47,9 @@ from dragoman.canonical.events import (
 )
 from dragoman.canonical.response import StopReason
 from dragoman.dialects.anthropic_messages.errors import decode_stream_error
+from dragoman.dialects.anthropic_messages.proofs import DIALECT
 from dragoman.dialects.anthropic_messages.stop_reason import decode_stop_reason
+from dragoman.dialects.anthropic_messages.tool_ids import decode_tool_id
 from dragoman.dialects.anthropic_messages.usage import decode_usage, merge_usage
 from dragoman.dialects.base import JSONObject
 from dragoman.sse import SSEMessage
@@ -159,17 +164,18 @@ class AnthropicStreamDecoder:
                 self._start(upstream_index, BlockStart(self._next_index, "text"), out)
                 self._delta(_string(block.get("text", ""), "text"), out)
             case "thinking":
-                self._start(upstream_index, BlockStart(self._next_index, "reasoning"), out)
+                self._start(upstream_index, BlockStart(self._next_index, "reasoning", origin=DIALECT), out)
                 self._delta(_string(block.get("thinking", ""), "thinking"), out)
                 self._blocks[upstream_index].signature = _string(block.get("signature", ""), "signature") or None
             case "redacted_thinking":
                 data = _string(block.get("data", ""), "redacted_thinking.data")
-                self._start(upstream_index, BlockStart(self._next_index, "reasoning", redacted_data=data), out)
+                start = BlockStart(self._next_index, "reasoning", redacted_data=data, origin=DIALECT)
+                self._start(upstream_index, start, out)
             case "tool_use":
                 start = BlockStart(
                     self._next_index,
                     "tool_call",
-                    tool_call_id=_string(block.get("id"), "tool_use.id"),
+                    tool_call_id=decode_tool_id(_string(block.get("id"), "tool_use.id")),
                     tool_name=_string(block.get("name"), "tool_use.name"),
                 )
                 self._start(upstream_index, start, out)

@@ -8,11 +8,16 @@ with the ``errors.encode_error`` body and nothing follows it; if it comes before
 the whole stream. Any other event before :class:`StreamStart` gets a ``message_start`` made up first.
 
 Named rules (the same as ``response.py``): text and refusal blocks are ``text`` blocks, and a refusal turns
-a natural stop into ``refusal``; tool ids are made Anthropic-safe; a reasoning block without redacted data
-is started lazily, at its first thinking text or signature (whatever opaque proof the upstream decoder
-gave, e.g. OpenAI ``encrypted_content``), so one with neither is left out (block indices stay 0, 1, 2… as
-the SDK requires); an unsigned thinking block gets no ``signature_delta`` (its signature stays ``""``).
-Tool arguments are relayed fragment by fragment, unchecked.
+a natural stop into ``refusal``; *tool-use-stop*: a stream that started a tool call stops with ``tool_use``
+unless cut off at ``max_tokens``; tool ids are made Anthropic-safe. A reasoning block without redacted data
+is started lazily, at its first thinking text or proof, so one with neither is left out (block indices stay
+0, 1, 2… as the SDK requires). Its ``signature_delta`` carries what ``proofs.client_signature`` gives for the
+block's origin (*proofs-travel-wrapped*: OpenAI encrypted content wrapped with its item id; *chat-reasoning-
+marked*: chat reasoning gets its origin marker right before ``content_block_stop``); a block with no proof
+of a known origin gets no ``signature_delta`` (its signature stays ``""``). Redacted data of another origin is
+wrapped the same way. Function-call arguments are relayed fragment by fragment, unchecked; rule
+*custom-as-function*: a ``custom`` call's raw input is buffered and sent as one ``{"input": …}`` JSON
+fragment when the block stops.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from dragoman.canonical.events import (
 )
 from dragoman.canonical.request import Request
 from dragoman.canonical.response import Usage
+from dragoman.canonical.tools import wrap_custom_input
 from dragoman.dialects.anthropic_messages.errors import encode_error
+from dragoman.dialects.anthropic_messages.proofs import client_redacted_data, client_signature
 from dragoman.dialects.anthropic_messages.response import message_id, text_block
 from dragoman.dialects.anthropic_messages.stop_reason import encode_answer_stop_reason
 from dragoman.dialects.anthropic_messages.tool_ids import encode_tool_id
@@ -60,10 +67,15 @@ class _OpenBlock:
     wire_index: int | None
     """The index sent to the client, ``None`` while a lazily started reasoning block has not started."""
     redacted: bool = False
+    signed: bool = False
+    origin: str | None = None
+    item_id: str | None = None
+    custom_input: list[str] | None = None
+    """The buffered raw input of a ``custom`` tool call (``None`` for every other block)."""
 
 
 class AnthropicStreamEncoder:
-    __slots__ = ("_done", "_model", "_next_index", "_open", "_pinged", "_refused", "_started")
+    __slots__ = ("_called", "_done", "_model", "_next_index", "_open", "_pinged", "_refused", "_started")
 
     def __init__(self, request: Request) -> None:
         self._model = request.model
@@ -71,6 +83,7 @@ class AnthropicStreamEncoder:
         self._done = False
         self._pinged = False
         self._refused = False
+        self._called = False
         self._next_index = 0
         self._open: _OpenBlock | None = None
 
@@ -121,7 +134,7 @@ class AnthropicStreamEncoder:
 
     def _block_start(self, event: BlockStart) -> bytes:
         closing = self._block_stop(self._open.index) if self._open is not None else b""
-        block = _OpenBlock(event.index, event.kind, None)
+        block = _OpenBlock(event.index, event.kind, None, origin=event.origin, item_id=event.item_id)
         self._open = block
         match event.kind:
             case "text" | "refusal":
@@ -131,8 +144,12 @@ class AnthropicStreamEncoder:
                 if event.redacted_data is None:
                     return closing
                 block.redacted = True
-                return closing + self._wire_start(block, {"type": "redacted_thinking", "data": event.redacted_data})
+                data = client_redacted_data(event.origin, event.redacted_data)
+                return closing + self._wire_start(block, {"type": "redacted_thinking", "data": data})
             case "tool_call":
+                self._called = True
+                if event.tool_kind == "custom":
+                    block.custom_input = []
                 content: JSONObject = {
                     "type": "tool_use",
                     "id": encode_tool_id(event.tool_call_id or ""),
@@ -174,6 +191,9 @@ class AnthropicStreamEncoder:
                     block, {"type": "thinking_delta", "thinking": event.text}
                 )
             case "tool_call":
+                if block.custom_input is not None:
+                    block.custom_input.append(event.text)
+                    return b""
                 return self._delta(block, {"type": "input_json_delta", "partial_json": event.text})
             case _:
                 assert_never(block.kind)
@@ -182,9 +202,14 @@ class AnthropicStreamEncoder:
         block = self._current(event.index)
         if block.kind != "reasoning" or block.redacted or not event.signature:
             return b""
-        return self._thinking_start(block) + self._delta(
-            block, {"type": "signature_delta", "signature": event.signature}
-        )
+        proof = {"encrypted": event.signature} if event.encrypted else {"signature": event.signature}
+        return self._signed(block, client_signature(block.origin, item_id=block.item_id, **proof))
+
+    def _signed(self, block: _OpenBlock, signature: str) -> bytes:
+        if not signature:
+            return b""
+        block.signed = True
+        return self._thinking_start(block) + self._delta(block, {"type": "signature_delta", "signature": signature})
 
     def _thinking_start(self, block: _OpenBlock) -> bytes:
         if block.wire_index is not None:
@@ -196,15 +221,21 @@ class AnthropicStreamEncoder:
 
     def _block_stop(self, index: int) -> bytes:
         block = self._current(index)
+        last = b""
+        if block.custom_input is not None:
+            raw = "".join(block.custom_input)
+            last = self._delta(block, {"type": "input_json_delta", "partial_json": wrap_custom_input(raw)})
+        elif block.kind == "reasoning" and not (block.signed or block.redacted) and block.wire_index is not None:
+            last = self._signed(block, client_signature(block.origin, item_id=block.item_id))
         self._open = None
         if block.wire_index is None:
             return b""
-        return _frame("content_block_stop", {"type": "content_block_stop", "index": block.wire_index})
+        return last + _frame("content_block_stop", {"type": "content_block_stop", "index": block.wire_index})
 
     def _finish(self, event: StreamFinish) -> bytes:
         closing = self._block_stop(self._open.index) if self._open is not None else b""
         self._done = True
-        stop_reason = encode_answer_stop_reason(event.stop_reason, refused=self._refused)
+        stop_reason = encode_answer_stop_reason(event.stop_reason, refused=self._refused, called=self._called)
         delta: JSONObject = {
             "stop_reason": stop_reason,
             "stop_sequence": event.stop_reason.stop_sequence if stop_reason == "stop_sequence" else None,
