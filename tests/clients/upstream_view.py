@@ -109,7 +109,7 @@ def _read_chat(body: dict[str, Any], view: View) -> None:
     for tool in body.get("tools") or []:
         kind = tool.get("type", "function")
         spec = tool.get(kind) or {}
-        schema = spec.get("parameters") if kind == "function" else spec.get("format")
+        schema = spec.get("parameters") if kind == "function" else _flat_format(spec.get("format"))
         view.tools.append(ToolDef(spec.get("name", kind), kind, spec.get("description"), schema))
     for message in body["messages"]:
         role = message["role"]
@@ -125,6 +125,14 @@ def _read_chat(body: dict[str, Any], view: View) -> None:
                 else:
                     view.calls.append(Call(call["id"], call["function"]["name"], _json(call["function"]["arguments"])))
     view.effort = body.get("reasoning_effort")
+
+
+def _flat_format(format_: Any) -> Any:
+    """A chat custom tool's format in the Responses shape: chat nests the grammar
+    (``{"type": "grammar", "grammar": {"definition", "syntax"}}``), Responses does not."""
+    if isinstance(format_, dict) and isinstance(format_.get("grammar"), dict):
+        return {"type": format_["type"], **format_["grammar"]}
+    return format_
 
 
 # --- OpenAI Responses -----------------------------------------------------------------------------------
