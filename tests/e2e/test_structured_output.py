@@ -14,50 +14,12 @@ from pydantic import BaseModel
 
 from tests.e2e.calls import calls_of_events, calls_of_json, calls_served
 from tests.e2e.conformance import check_answer, check_upstream_request
+from tests.e2e.formats import NAME, SCHEMA, format_fields, received_format
 from tests.e2e.matrix import PAIR_IDS, PAIRS, only_call
 from tests.e2e.outcome import of_events, of_json
 from tests.e2e.tooling import effective_choice, received_tools
 from tests.e2e.wire import post, request_body
 from tests.upstream import DIALECTS, Dialect, FakeUpstream
-
-SCHEMA: dict[str, Any] = {"type": "object", "properties": {"answer": {"type": "string"}, "confidence": {
-    "type": "number"}}, "required": ["answer", "confidence"], "additionalProperties": False}
-NAME = "capital_answer"
-DESCRIPTION = "The capital and how sure the model is."
-
-
-def format_fields(client: Dialect, kind: str = "json_schema", *, legacy: bool = False) -> dict[str, Any]:
-    if client == "chat":
-        if kind == "json_object":
-            return {"response_format": {"type": "json_object"}}
-        return {"response_format": {"type": "json_schema", "json_schema": {
-            "name": NAME, "description": DESCRIPTION, "schema": SCHEMA, "strict": True}}}
-    if client == "responses":
-        if kind == "json_object":
-            return {"text": {"format": {"type": "json_object"}}}
-        return {"text": {"format": {"type": "json_schema", "name": NAME, "description": DESCRIPTION,
-                                    "schema": SCHEMA, "strict": True}}}
-    wire = {"type": "json_schema", "schema": SCHEMA}
-    return {"output_format": wire} if legacy else {"output_config": {"format": wire}}
-
-
-def received_format(dialect: Dialect, body: dict[str, Any]) -> dict[str, Any] | None:
-    """``{"type", "name", "schema", "strict"}`` of the structured output an upstream was asked for."""
-    if dialect == "chat":
-        wire = body.get("response_format")
-        if not wire or wire.get("type") == "text":
-            return None
-        inner = wire.get("json_schema") or {}
-        return {"type": wire["type"], "name": inner.get("name"), "schema": inner.get("schema"),
-                "strict": inner.get("strict")}
-    if dialect == "responses":
-        wire = (body.get("text") or {}).get("format")
-        if not wire or wire.get("type") == "text":
-            return None
-        return {"type": wire["type"], "name": wire.get("name"), "schema": wire.get("schema"),
-                "strict": wire.get("strict")}
-    wire = (body.get("output_config") or {}).get("format") or body.get("output_format")
-    return None if not wire else {"type": wire["type"], "name": None, "schema": wire.get("schema"), "strict": None}
 
 
 def _send(http: httpx2.Client, upstream: FakeUpstream, client: Dialect, model: str, upstream_dialect: Dialect,
