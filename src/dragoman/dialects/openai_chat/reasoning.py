@@ -16,9 +16,10 @@ History:
 - decode: an assistant message's ``reasoning_content`` (vLLM, DeepSeek) or ``reasoning`` (OpenRouter,
   Ollama) -> ``ReasoningPart(text, origin="openai_chat")`` first in the message.
 - encode (rule *foreign-reasoning-dropped*): only reasoning of origin ``openai_chat`` goes back, as
-  ``reasoning_content`` (DeepSeek requires the reasoning of tool-calling turns to be sent back; vLLM and
-  OpenRouter read it too); reasoning another vendor produced (Anthropic thinking, OpenAI encrypted
-  reasoning) is left out, since no chat upstream can use or verify it.
+  ``reasoning_content`` (its text, or its summary paragraphs when a client returned it as a summary), because
+  DeepSeek requires the reasoning of tool-calling turns to be sent back and vLLM and OpenRouter read it too;
+  reasoning another vendor produced (Anthropic thinking, OpenAI encrypted reasoning) is left out, since no
+  chat upstream can use or verify it.
 - *proofs-not-carried*: chat has no field for a reasoning proof (Anthropic ``signature``, redacted data, OpenAI
   ``encrypted_content``), so a chat client never receives one (response.py, stream_encode.py) and the request
   decoder has none to unwrap with ``canonical.reasoning.unwrap_proof``.
@@ -77,4 +78,6 @@ def decode_history_reasoning(message: JSONObject) -> ReasoningPart | None:
 
 
 def encode_history_reasoning(parts: list[Part]) -> str:
-    return "".join(part.text for part in parts if isinstance(part, ReasoningPart) and part.origin == ORIGIN)
+    """Chat-origin reasoning text; a client that showed it as a summary (Responses) may hand it back as one."""
+    return "".join(part.text or "\n\n".join(part.summary) for part in parts
+                   if isinstance(part, ReasoningPart) and part.origin == ORIGIN)
