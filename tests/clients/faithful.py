@@ -4,7 +4,8 @@ Compared through the neutral view of ``upstream_view.py``, by the rules of docs/
 src/dragoman/canonical/: tools keep name, description and schema (*custom-as-function* where the upstream has
 no custom tools; built-in tools dropped under ``drop_unsupported_tools``); system and developer prompts keep
 their text and order; turns keep their roles and text; every tool call keeps its name and arguments and stays
-paired by id with its result; reasoning effort follows the effort/budget table; a reasoning proof goes only
+paired by id with its result; reasoning effort follows the effort/budget table (no thinking for an Anthropic
+upstream when the turn being answered carries no signed thinking, which the API refuses); a reasoning proof goes only
 back to the dialect that produced it; max tokens and streaming are carried.
 """
 
@@ -30,7 +31,7 @@ def check_translation(client: Dialect, sent: dict[str, Any], upstream: Dialect, 
     check_instructions(before, after)
     check_turns(before, after)
     check_calls_and_results(before, after)
-    check_reasoning(client, sent, upstream, after)
+    check_reasoning(client, sent, upstream, received, after)
     if client != upstream:
         check_proofs(before, received)
     assert bool(received.get("stream")) == bool(sent.get("stream")), "stream changed"
@@ -102,22 +103,13 @@ def check_instructions(before: View, after: View) -> None:
 
 
 def check_turns(before: View, after: View) -> None:
-    expected, received = _pieces(before), after.merged_turns()
+    expected, received = before.merged_turns(), after.merged_turns()
     assert [role for role, _ in expected] == [role for role, _ in received], (
         f"turn roles changed: {[role for role, _ in expected]} -> {[role for role, _ in received]}")
-    for (role, pieces), (_, text) in zip(expected, received, strict=True):
+    for (role, pieces), (_, texts) in zip(expected, received, strict=True):
+        text = "\n".join(texts)
         missing = in_order(pieces, text)
         assert missing is None, f"{role} text lost: {missing[:300]!r} not in {text[:1000]!r}"
-
-
-def _pieces(view: View) -> list[tuple[str, list[str]]]:
-    grouped: list[tuple[str, list[str]]] = []
-    for role, text in view.turns:
-        if grouped and grouped[-1][0] == role:
-            grouped[-1][1].append(text)
-        else:
-            grouped.append((role, [text]))
-    return grouped
 
 
 def check_calls_and_results(before: View, after: View) -> None:
@@ -143,9 +135,24 @@ def requested_effort(client: Dialect, body: dict[str, Any]) -> str | None:
     return body.get("reasoning_effort")
 
 
-def check_reasoning(client: Dialect, sent: dict[str, Any], upstream: Dialect, after: View) -> None:
+def unsigned_tool_turn(body: dict[str, Any]) -> bool:
+    """An Anthropic request answering tool calls of an assistant turn that does not start with thinking: the API
+    refuses thinking then, so the effort is dropped (rule *thinking-needs-signed-turn*)."""
+    messages = body.get("messages") or []
+    if len(messages) < 2 or messages[-2].get("role") != "assistant" or not isinstance(messages[-1]["content"], list):
+        return False
+    answers = any(block.get("type") == "tool_result" for block in messages[-1]["content"])
+    first = messages[-2]["content"][0] if isinstance(messages[-2]["content"], list) else {"type": "text"}
+    return answers and first.get("type") not in ("thinking", "redacted_thinking")
+
+
+def check_reasoning(client: Dialect, sent: dict[str, Any], upstream: Dialect, received: dict[str, Any],
+                    after: View) -> None:
     effort = requested_effort(client, sent)
     if effort is None:
+        return
+    if upstream == "anthropic" and unsigned_tool_turn(received):
+        assert (received.get("thinking") or {}).get("type") in (None, "disabled"), received.get("thinking")
         return
     if upstream == "anthropic":
         by_budget = after.budget == BUDGETS.get(effort)

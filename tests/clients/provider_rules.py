@@ -21,7 +21,12 @@ MIN_THINKING_BUDGET = 1024
 def violations(dialect: str, body: dict[str, Any]) -> list[str]:
     """Every reason the provider of ``dialect`` would answer this request body with a 400."""
     spec, schema = REQUEST_SCHEMAS[dialect]
-    found = schema_errors(spec, schema, body)
+    items = body.get("input") if dialect == "responses" else None
+    if isinstance(items, list):
+        found = schema_errors(spec, schema, {**body, "input": "(items checked one by one)"})
+        found += [problem for position, item in enumerate(items) for problem in _responses_item(position, item)]
+    else:
+        found = schema_errors(spec, schema, body)
     if dialect == "chat":
         found += list(_chat_rules(body))
     elif dialect == "anthropic":
@@ -66,6 +71,35 @@ def _chat_rules(body: dict[str, Any]) -> Iterator[str]:
 
 
 # --- OpenAI Responses -----------------------------------------------------------------------------------
+
+# The spec's input-item union overlaps (a message is both an EasyInputMessage and an InputMessage, so its
+# oneOf refuses every message): each item is checked against the members its type selects.
+RESPONSES_ITEMS: dict[str, tuple[str, ...]] = {
+    "message": ("EasyInputMessage", "InputMessage"),
+    "function_call": ("FunctionToolCall",),
+    "function_call_output": ("FunctionCallOutputItemParam",),
+    "custom_tool_call": ("CustomToolCall",),
+    "custom_tool_call_output": ("CustomToolCallOutput",),
+    "reasoning": ("ReasoningItem",),
+}
+ASSISTANT_PARTS = {"output_text", "refusal"}
+
+
+def _responses_item(position: int, item: Any) -> list[str]:
+    kind = item.get("type", "message") if isinstance(item, dict) else None
+    if kind == "message" and item.get("role") == "assistant" and isinstance(item.get("content"), list):
+        # Earlier answers go back as assistant messages of output_text parts without the id and status an
+        # OutputMessage requires; the spec has no such input shape, so the parts are checked here.
+        parts = {part.get("type") for part in item["content"]}
+        if not parts <= ASSISTANT_PARTS:
+            return [f"input[{position}].content: assistant messages take {sorted(ASSISTANT_PARTS)}, got {parts}"]
+        item = {**item, "content": "(output_text parts)"}
+    members = RESPONSES_ITEMS.get(str(kind), ("Item",))
+    problems = [schema_errors("openai", member, item) for member in members]
+    if any(not found for found in problems):
+        return []
+    return [f"input[{position}] ({kind}) is none of {members}: {problems}"]
+
 
 def _responses_rules(body: dict[str, Any]) -> Iterator[str]:
     items = body.get("input")

@@ -61,7 +61,7 @@ def test_claude_code_runs_bash_through_a_chat_upstream(claude_binary: Path, tmp_
     # (b) The system prompt, as the leading system message.
     assert first["messages"][0]["role"] == "system", dump(first["messages"][:2])
     assert "You are a Claude agent, built on Anthropic's Claude Agent SDK." in "\n".join(sent.instructions)
-    assert any(PROMPT in text for role, text in sent.turns if role == "user")
+    assert any(PROMPT in text for role, texts in sent.turns if role == "user" for text in texts)
 
     # (c) The second turn: the assistant's Bash call as issued, answered by a tool message with echo's output.
     history = upstream_view.read("chat", second)

@@ -73,7 +73,7 @@ def test_codex_runs_a_shell_command_through_an_anthropic_upstream(codex_binary: 
     # The developer instructions hoisted into `system`; no system or developer role left in `messages`.
     assert "You are Codex" in _system_text(first), dump(first.get("system"))
     assert {message["role"] for message in first["messages"]} <= {"user", "assistant"}
-    assert any(PROMPT in text for role, text in sent.turns if role == "user")
+    assert any(PROMPT in text for role, texts in sent.turns if role == "user" for text in texts)
 
     # The second turn: tool_use as the upstream issued it, then its tool_result with the command's real output.
     history = upstream_view.read("anthropic", second)

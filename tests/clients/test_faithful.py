@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.clients.captures import body_of, posts
-from tests.clients.faithful import check_proofs, check_translation, in_order
+from tests.clients.faithful import check_proofs, check_reasoning, check_translation, in_order
 from tests.clients.upstream_view import read
 from tests.upstream import Dialect
 
@@ -130,3 +130,15 @@ def test_foreign_proofs_must_not_reach_the_upstream() -> None:
 def test_in_order() -> None:
     assert in_order(["a", "c"], "a b c") is None
     assert in_order(["c", "a"], "a b c") == "a"
+
+
+def test_no_thinking_expected_when_the_answered_tool_turn_is_unsigned() -> None:
+    sent = body_of("codex.requests.jsonl", "codex-tool-roundtrip", 1)
+    unsigned = {"model": "m", "max_tokens": 8192, "messages": [
+        {"role": "user", "content": "run echo hi-from-tool"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "exec_command", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "hi"}]}]}
+    check_reasoning("responses", sent, "anthropic", unsigned, read("anthropic", unsigned))
+    thinking = {**unsigned, "max_tokens": 12288, "thinking": {"type": "enabled", "budget_tokens": 8192}}
+    with pytest.raises(AssertionError):
+        check_reasoning("responses", sent, "anthropic", thinking, read("anthropic", thinking))

@@ -43,7 +43,9 @@ class Result:
 class View:
     tools: list[ToolDef] = field(default_factory=list)
     instructions: list[str] = field(default_factory=list)
-    turns: list[tuple[str, str]] = field(default_factory=list)
+    """Each text part of the system/developer prompts, in order."""
+    turns: list[tuple[str, list[str]]] = field(default_factory=list)
+    """Each user/assistant message: its role and the texts of its text parts."""
     calls: list[Call] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     proofs: list[str] = field(default_factory=list)
@@ -57,14 +59,14 @@ class View:
         assert len(matches) == 1, f"expected one tool named {name!r}, got {[t.name for t in self.tools]}"
         return matches[0]
 
-    def merged_turns(self) -> list[tuple[str, str]]:
-        """Consecutive turns of one role joined (dialects differ on whether they may repeat a role)."""
-        merged: list[tuple[str, str]] = []
-        for role, text in self.turns:
+    def merged_turns(self) -> list[tuple[str, list[str]]]:
+        """Consecutive turns of one role as one (dialects differ on whether they may repeat a role)."""
+        merged: list[tuple[str, list[str]]] = []
+        for role, texts in self.turns:
             if merged and merged[-1][0] == role:
-                merged[-1] = (role, merged[-1][1] + "\n" + text)
+                merged[-1][1].extend(texts)
             else:
-                merged.append((role, text))
+                merged.append((role, list(texts)))
         return merged
 
 
@@ -79,13 +81,17 @@ def read(dialect: Dialect, body: dict[str, Any]) -> View:
     return view
 
 
-def text_of(content: Any) -> str:
-    """The text of content in any dialect: a string, or the text-carrying parts of a list."""
+def texts_of(content: Any) -> list[str]:
+    """The texts of content in any dialect: a string, or each text-carrying part of a list."""
     if content is None:
-        return ""
+        return []
     if isinstance(content, str):
-        return content
-    return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+        return [content]
+    return [str(part["text"]) for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
+
+
+def text_of(content: Any) -> str:
+    return "".join(texts_of(content))
 
 
 def _json(arguments: Any) -> Any:
@@ -98,9 +104,9 @@ def _json(arguments: Any) -> Any:
 
 
 def _add_turn(view: View, role: str, content: Any) -> None:
-    text = text_of(content)
-    if text:
-        view.turns.append((role, text))
+    texts = [text for text in texts_of(content) if text]
+    if texts:
+        view.turns.append((role, texts))
 
 
 # --- OpenAI Chat Completions ----------------------------------------------------------------------------
@@ -114,7 +120,7 @@ def _read_chat(body: dict[str, Any], view: View) -> None:
     for message in body["messages"]:
         role = message["role"]
         if role in ("system", "developer"):
-            view.instructions.append(text_of(message.get("content")))
+            view.instructions.extend(texts_of(message.get("content")))
         elif role == "tool":
             view.results.append(Result(message.get("tool_call_id", ""), text_of(message.get("content"))))
         else:
@@ -156,7 +162,7 @@ def _read_responses_item(item: dict[str, Any], view: View) -> None:
     kind = item.get("type", "message")
     if kind == "message":
         if item["role"] in ("system", "developer"):
-            view.instructions.append(text_of(item.get("content")))
+            view.instructions.extend(texts_of(item.get("content")))
         else:
             _add_turn(view, item["role"], item.get("content"))
     elif kind == "function_call":
@@ -178,14 +184,10 @@ def _read_anthropic(body: dict[str, Any], view: View) -> None:
             view.tools.append(ToolDef(tool["name"], "function", tool.get("description"), tool.get("input_schema")))
         else:
             view.tools.append(ToolDef(tool.get("name", kind), kind))
-    system = body.get("system")
-    if isinstance(system, str):
-        view.instructions.append(system)
-    elif isinstance(system, list):
-        view.instructions.extend(text_of([block]) for block in system)
+    view.instructions.extend(texts_of(body.get("system")))
     for message in body["messages"]:
         if message["role"] == "system":
-            view.instructions.append(text_of(message["content"]))
+            view.instructions.extend(texts_of(message["content"]))
             continue
         content = message["content"]
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
