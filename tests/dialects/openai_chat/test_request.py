@@ -46,7 +46,7 @@ def test_openai_python_sdk_requests() -> None:
     request = CODEC.decode_request(with_tools)
     assert (request.max_tokens, request.temperature) == (64, 0.2)
     assert request.tools == [Tool("get_weather", "Get weather", {"type": "object", "properties": {
-        "city": {"type": "string"}}, "required": ["city"]})]
+        "city": {"type": "string"}}, "required": ["city"]}, strict=False)]
     assert request.tool_choice == ToolChoice("auto")
     assert request.untranslated == []
 
@@ -74,7 +74,7 @@ def test_recorded_request_with_tool_history() -> None:
         ("user", [TextPart("What is the capital of England?")]),
     ]
     function = body["tools"][0]["function"]
-    assert request.tools == [Tool("get_capital", function["description"], function["parameters"])]
+    assert request.tools == [Tool("get_capital", function["description"], function["parameters"], strict=False)]
     assert request.tool_choice == ToolChoice("auto")
     # Sent on to a chat upstream it is the recorded body again, less the defaults (n: 1, stream: false) and
     # with the spec's explicit null content next to tool calls.

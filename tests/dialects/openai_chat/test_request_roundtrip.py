@@ -8,6 +8,7 @@ shapes a chat client can send; the expectation applies only chat's documented no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -139,6 +140,11 @@ def _assistant_order(parts: list[Part]) -> list[Part]:
     return [*reasoning, *rest, *calls]
 
 
+def expected_tools(tools: list[Tool]) -> list[Tool]:
+    """*strict-explicit*: chat's default is non-strict, so an unsaid ``strict`` comes back ``False``."""
+    return [replace(tool, strict=bool(tool.strict)) if tool.kind == "function" else tool for tool in tools]
+
+
 def expected_choice(request: Request) -> ToolChoice | None:
     return request.tool_choice if request.tools else None
 
@@ -157,7 +163,7 @@ def test_decode_of_encode_preserves_every_carried_field(request: Request) -> Non
             decoded.user) == (request.model, request.stream, request.max_tokens, request.temperature,
                               request.top_p, request.stop, request.user)
     assert decoded.include_usage is request.stream
-    assert decoded.tools == request.tools
+    assert decoded.tools == expected_tools(request.tools)
     assert decoded.tool_choice == expected_choice(request)
     assert decoded.parallel_tool_calls == request.parallel_tool_calls
     assert decoded.reasoning == request.reasoning

@@ -69,6 +69,16 @@ def test_tool_definitions_encode_back_exactly() -> None:
     assert_valid(*CHAT_REQUEST, {**body, "tools": [WEATHER, PATCH]})  # the spec knows no vendor tool types
 
 
+def test_strict_is_explicit_and_only_true_is_written() -> None:
+    tools = [{"type": "function", "function": {"name": name, **extra}}
+             for name, extra in (("a", {}), ("b", {"strict": None}), ("c", {"strict": False}), ("d", {"strict": True}))]
+    request = decode(tools=tools)
+    assert [tool.strict for tool in request.tools] == [False, False, False, True]
+    assert CODEC.encode_request(request, "m")["tools"] == [
+        {"type": "function", "function": {"name": name, **({"strict": True} if name == "d" else {})}}
+        for name in "abcd"]
+
+
 def test_tools_from_other_dialects() -> None:
     request = Request("m", [Message("user", [TextPart("x")])], tools=[
         Tool("Bash", "Run a command.", {"type": "object"}, cache_control={"type": "ephemeral"}),

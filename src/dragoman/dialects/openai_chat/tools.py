@@ -4,6 +4,9 @@
 Tool definitions:
 
 - ``{"type": "function", "function": {name, description, parameters, strict}}`` <-> ``Tool(kind="function")``.
+  Rule *strict-explicit*: chat's ``strict`` defaults to false, so an absent or null ``strict`` decodes to
+  ``False`` (the effective value, which a dialect whose default is strict, Responses, must not mistake for
+  "unsaid"); on encode only ``strict: true`` is written, false being chat's default.
 - ``{"type": "custom", "custom": {name, description, format}}`` <-> ``Tool(kind="custom")``. The canonical
   ``format`` has the Responses shape (``{"type": "grammar", "syntax", "definition"}`` / ``{"type": "text"}``),
   so chat's nested ``{"type": "grammar", "grammar": {"syntax", "definition"}}`` is flattened on decode
@@ -64,7 +67,7 @@ def _decode_tool(raw: object, path: str) -> Tool:
             raise InvalidRequest(f"'{path}.function.strict' must be a boolean", param=f"{path}.function.strict")
         return Tool(name=_required_str(function, "name", f"{path}.function"),
                     description=optional_str(function, "description", f"{path}.function.description"),
-                    parameters=parameters, strict=strict, cache_control=cache_control)
+                    parameters=parameters, strict=bool(strict), cache_control=cache_control)
     if kind == "custom":
         custom = require_object(tool.get("custom"), f"{path}.custom")
         return Tool(name=_required_str(custom, "name", f"{path}.custom"),
@@ -124,8 +127,8 @@ def _encode_tool(tool: Tool, path: str) -> JSONObject:
                 function["description"] = tool.description
             if tool.parameters is not None:
                 function["parameters"] = tool.parameters
-            if tool.strict is not None:
-                function["strict"] = tool.strict
+            if tool.strict:
+                function["strict"] = True
             return {"type": "function", "function": function}
         case "custom":
             custom: JSONObject = {"name": tool.name}
