@@ -32,8 +32,8 @@ cache = st.none() | st.just({"type": "ephemeral"}) | st.just({"type": "ephemeral
 words = st.text(min_size=1, max_size=12)
 names = st.text("abcXYZ019_-", min_size=1, max_size=12)
 b64 = st.text("ABCabc019+/", min_size=4, max_size=12)
-json_objects = st.dictionaries(st.text(max_size=5), st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=5),
-                               max_size=3)
+scalars = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=5)
+json_objects = st.dictionaries(st.text(max_size=5), scalars, max_size=3)
 
 texts = st.builds(TextPart, st.one_of(words, st.just(" ")), cache)
 images = st.one_of(
@@ -75,8 +75,8 @@ tools = st.one_of(
               parameters=st.none() | st.just({"type": "object", "properties": {"q": {"type": "string"}}}),
               strict=st.none() | st.booleans(), cache_control=cache),
     st.builds(Tool, name=names, description=st.none() | words, kind=st.just("custom")),
-    st.builds(Tool, name=st.just("bash"), kind=st.just("native"), native=st.just({"type": "bash_20250124", "name": "bash"}),
-              origin=st.just(OWN)),
+    st.builds(Tool, name=st.just("bash"), kind=st.just("native"),
+              native=st.just({"type": "bash_20250124", "name": "bash"}), origin=st.just(OWN)),
 )
 reasoning = st.one_of(
     st.none(),
@@ -99,7 +99,8 @@ def requests(draw: st.DrawFn) -> Request:
         st.builds(ToolChoice, st.just("tool"), st.sampled_from([tool.name for tool in offered]))
         if offered else st.none()))
     return Request(
-        model="gpt-x", messages=history, stream=draw(st.booleans()), max_tokens=draw(st.none() | st.integers(1, 50_000)),
+        model="gpt-x", messages=history, stream=draw(st.booleans()),
+        max_tokens=draw(st.none() | st.integers(1, 50_000)),
         temperature=draw(st.none() | st.floats(0, 2)), top_p=draw(st.none() | st.floats(0, 1)),
         stop=draw(st.lists(words, max_size=4)), user=draw(st.none() | words), tools=offered, tool_choice=choice,
         parallel_tool_calls=draw(st.none() | st.booleans()), reasoning=draw(reasoning), output_format=draw(outputs),
@@ -223,9 +224,10 @@ def test_decode_of_encode_keeps_every_carried_field(request: Request) -> None:
 
     reasoning = expected_reasoning(request.reasoning)
     thinking_on = reasoning is not None and reasoning.enabled
-    forced = bool(request.tools) and request.tool_choice is not None and request.tool_choice.mode in ("required",
-                                                                                                      "tool")
-    if thinking_on and (forced or answers_unsigned_turn(body)):  # forced-tool-drops-thinking, thinking-needs-signed-turn
+    choice = request.tool_choice
+    forced = bool(request.tools) and choice is not None and choice.mode in ("required", "tool")
+    # Rules forced-tool-drops-thinking and thinking-needs-signed-turn.
+    if thinking_on and (forced or answers_unsigned_turn(body)):
         reasoning, thinking_on = None, False
     assert decoded.reasoning == reasoning
 
