@@ -5,6 +5,7 @@ what it gets matches the canonical answer (the translated path as the server run
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import anthropic
 import pytest
@@ -56,7 +57,23 @@ def upstream_events(codec: Codec, raw: bytes) -> list[StreamEvent]:
     return events + decoder.finish()
 
 
-def assert_sdk_content_matches(blocks: list[object], response: Response) -> None:
+def assert_proof_comes_back(thinking: str, signature: str, part: ReasoningPart) -> None:
+    """A client handing the thinking block back gives the upstream its own proof and item id again."""
+    history = {"model": "claude-x", "max_tokens": 10, "messages": [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": [{"type": "thinking", "thinking": thinking, "signature": signature}]}]}
+    (back,) = CODEC.decode_request(history).messages[1].content
+    assert isinstance(back, ReasoningPart)
+    if part.encrypted:
+        assert signature.startswith("dragoman.v1.responses.encrypted.")
+        assert (back.encrypted, back.id, back.origin) == (part.encrypted, part.id, "openai_responses")
+    elif part.origin == "openai_chat":
+        assert (back.text, back.origin) == (part.text, "openai_chat")
+    else:
+        assert signature == (part.signature or "")
+
+
+def assert_sdk_content_matches(blocks: Sequence[object], response: Response) -> None:
     expected = [part for part in response.content
                 if not (isinstance(part, ReasoningPart) and not (part.text or part.summary or part.signature
                                                                  or part.encrypted or part.redacted_data))]
@@ -68,7 +85,7 @@ def assert_sdk_content_matches(blocks: list[object], response: Response) -> None
             case ReasoningPart():
                 assert block.type == "thinking"  # type: ignore[attr-defined]
                 assert block.thinking == (part.text or "\n\n".join(part.summary))  # type: ignore[attr-defined]
-                assert block.signature == (part.signature or part.encrypted or "")  # type: ignore[attr-defined]
+                assert_proof_comes_back(block.thinking, block.signature, part)  # type: ignore[attr-defined]
             case ToolCallPart():
                 assert block.type == "tool_use" and block.name == part.name  # type: ignore[attr-defined]
                 assert decode_tool_id(block.id) == part.id  # type: ignore[attr-defined]

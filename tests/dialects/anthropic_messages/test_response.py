@@ -61,7 +61,8 @@ def test_recorded_message_round_trip(name: str) -> None:
         assert body["usage"][key] == usage[key], key
     assert len(body["content"]) == len(original["content"])
     for ours, theirs in zip(body["content"], original["content"], strict=True):
-        extra = {"text": {"citations": None}, "tool_use": {"caller": {"type": "direct"}}}.get(theirs["type"], {})
+        extras: dict[str, dict[str, Any]] = {"text": {"citations": None}, "tool_use": {"caller": {"type": "direct"}}}
+        extra = extras.get(theirs["type"], {})
         assert ours == {**theirs, **extra}
     assert CODEC.decode_response(body) == response
 

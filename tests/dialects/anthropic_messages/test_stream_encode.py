@@ -157,8 +157,9 @@ def test_error_before_start_is_the_whole_stream() -> None:
 
 def test_error_mid_stream_ends_it() -> None:
     encoder = CODEC.stream_encoder(client_request())
-    out = b"".join(encoder.encode(event) for event in [START, BlockStart(0, "text"), BlockDelta(0, "pa"),
-                                                        StreamError(UpstreamTimeout("no answer in 60 s"))])
+    events: list[StreamEvent] = [START, BlockStart(0, "text"), BlockDelta(0, "pa"),
+                                 StreamError(UpstreamTimeout("no answer in 60 s"))]
+    out = b"".join(encoder.encode(event) for event in events)
     records = assert_valid_stream(out)
     error = {"type": "timeout_error", "message": "no answer in 60 s"}
     assert records[-1] == ("error", {"type": "error", "error": error, "request_id": None})
