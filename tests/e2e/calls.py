@@ -75,13 +75,19 @@ def _chat_stream_calls(payloads: list[Any]) -> list[Call]:
                 index = delta["index"]
                 call = current.get(index)
                 if call is None or (delta.get("id") and delta["id"] != call["id"]):
-                    call = {"id": delta.get("id", ""), "name": "", "arguments": ""}
+                    call = {"id": delta.get("id", ""), "name": "", "arguments": "", "kind": "function"}
                     current[index] = call
                     calls.append(call)
+                if "custom" in delta:  # a custom tool call: its raw input in custom.input pieces
+                    call["kind"] = "custom"
+                    call["name"] += delta["custom"].get("name") or ""
+                    call["arguments"] += delta["custom"].get("input") or ""
+                    continue
                 function = delta.get("function") or {}
                 call["name"] += function.get("name") or ""
                 call["arguments"] += function.get("arguments") or ""
-    return [Call(call["id"], call["name"], call["arguments"]) for call in calls]
+    return [Call(call["id"], call["name"], call["arguments"], "custom" if call["kind"] == "custom" else "function")
+            for call in calls]
 
 
 def _responses_stream_calls(payloads: list[Any]) -> list[Call]:

@@ -5,7 +5,6 @@ message with the image."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx2
@@ -30,7 +29,7 @@ from tests.e2e.media import (
     received_media,
     text_part,
 )
-from tests.e2e.translation import conversation
+from tests.e2e.translation import conversation, mentions
 from tests.e2e.wire import RawAnswer, post
 from tests.upstream import DIALECTS, Dialect, FakeUpstream
 
@@ -126,7 +125,7 @@ def test_documents(client: Dialect, upstream_dialect: Dialect, name: str, http: 
         return
     content = NOTES if name == "text" else CSV
     carried_as_document = any(media.text == content for media in got)
-    assert carried_as_document or content in json.dumps(sent), f"the {name} document was lost: {sent}"
+    assert carried_as_document or mentions(sent, content), f"the {name} document was lost: {sent}"
 
 
 @pytest.mark.parametrize("upstream_dialect", DIALECTS)
@@ -181,3 +180,18 @@ def test_responses_file_data_url_reads_as_inline_pdf() -> None:
     wire = part("responses", DOCUMENTS["pdf-data"])
     assert wire["file_data"] == data_url("application/pdf", PDF)
     assert media_of_part("responses", wire) == DOCUMENTS["pdf-data"]
+
+
+@pytest.mark.parametrize("client", ["responses", "anthropic"])
+def test_refused_part_named_as_the_client_wrote_it(client: Dialect, http: httpx2.Client,
+                                                   upstream: FakeUpstream) -> None:
+    """The 400 names the part by the client's own path, also when a system prompt (Anthropic ``system``,
+    Responses ``instructions``) comes before the messages in the canonical conversation."""
+    parts = [text_part(client, PROMPT), part(client, DOCUMENTS["pdf-url"])]
+    system = {"system": "Be brief."} if client == "anthropic" else {"instructions": "Be brief."}
+    turns = [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi!"},
+             {"role": "user", "content": parts}]
+    body = {**_ask(client, "chat", parts), **system, MESSAGES[client]: turns}
+    answer, sent = _sent(http, upstream, client, "chat", body)
+    assert sent is None
+    assert_refused_naming(client, answer, f"{MESSAGES[client]}[2].content[1]")

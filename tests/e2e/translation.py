@@ -85,3 +85,18 @@ def user_of(upstream: Dialect, body: dict[str, Any]) -> str | None:
     if upstream == "anthropic":
         return (body.get("metadata") or {}).get("user_id")
     return body.get("user") or body.get("safety_identifier")
+
+
+def strings_in(node: Any) -> list[str]:
+    """Every string value anywhere in a JSON value (to find text without caring where a codec put it)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in strings_in(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in strings_in(value)]
+    return []
+
+
+def mentions(node: Any, text: str) -> bool:
+    return any(text in value for value in strings_in(node))

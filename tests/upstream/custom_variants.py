@@ -133,8 +133,34 @@ def as_custom_call(dialect: Dialect, answer: Answer, text: str) -> Answer:
             return payload
 
         return edit_body(answer, edit)
-    assert isinstance(answer, Stream) and dialect == "responses", "custom calls are streamed by Responses only"
-    return _responses_custom_stream(answer, text)
+    assert isinstance(answer, Stream) and dialect != "anthropic", "Anthropic has no custom tool calls"
+    return _responses_custom_stream(answer, text) if dialect == "responses" else _chat_custom_stream(answer, text)
+
+
+def _chat_custom_stream(stream: Stream, text: str) -> Stream:
+    """The call's first fragment as ``{type: "custom", custom: {name, input: ""}}``, its argument fragments
+    replaced by ``custom.input`` pieces (how OpenAI streams a custom tool call in chat chunks)."""
+    records: list[bytes] = []
+    inserted = False
+    for record in stream.records:
+        payload = record_payload(record)
+        deltas = ((payload.get("choices") or [{}])[0].get("delta") or {}).get("tool_calls") if isinstance(
+            payload, dict) else None
+        if not deltas:
+            records.append(record)
+            continue
+        delta = deltas[0]
+        if delta.get("id"):
+            custom = {"name": delta["function"]["name"], "input": ""}
+            first = {"index": delta["index"], "id": delta["id"], "type": "custom", "custom": custom}
+            payload["choices"][0]["delta"]["tool_calls"] = [first]
+            records.append(rewrite_record(record, payload))
+        elif not inserted:
+            for piece in _pieces(text):
+                payload["choices"][0]["delta"]["tool_calls"] = [{"index": delta["index"], "custom": {"input": piece}}]
+                records.append(rewrite_record(record, payload))
+            inserted = True
+    return replace(stream, records=tuple(records))
 
 
 def _responses_custom_stream(stream: Stream, text: str) -> Stream:
