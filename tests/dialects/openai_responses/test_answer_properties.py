@@ -54,7 +54,7 @@ def responses(draw: st.DrawFn) -> Response:
                     stop_reason=_stop(parts, draw(st.booleans())), created=draw(st.integers(1, 2**31)))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(responses())
 def test_decode_of_encode_preserves_the_answer(response: Response) -> None:
     assert CODEC.decode_response(CODEC.encode_response(response, REQUEST)) == response
@@ -88,7 +88,7 @@ def streams(draw: st.DrawFn) -> list[StreamEvent]:
     return events
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(streams())
 def test_stream_decoder_reads_back_what_the_encoder_wrote(events: list[StreamEvent]) -> None:
     encoder = ResponsesStreamEncoder(REQUEST)

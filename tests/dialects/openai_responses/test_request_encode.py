@@ -213,8 +213,9 @@ def test_tool_choice_encoding(choice: ToolChoice, encoded: Any) -> None:
     body = CODEC.encode_request(Request(model="m", messages=[user(TextPart("x"))], tools=tools,
                                         tool_choice=choice), "m")
     assert body["tool_choice"] == encoded
+    # Rules parameters-default-empty-object and strict-default-false.
     assert body["tools"][0] == {"type": "function", "name": "get", "parameters": {"type": "object", "properties": {}},
-                                "strict": None}
+                                "strict": False}
     assert_valid_create(body)
 
 
@@ -332,7 +333,7 @@ def requests(draw: st.DrawFn) -> Request:
         else:
             messages.append(Message(role, draw(st.lists(_input_part, max_size=3))))
     tools = draw(st.lists(st.one_of(
-        st.builds(Tool, _name, st.none() | _text, _schema, st.none() | st.booleans()),
+        st.builds(Tool, _name, st.none() | _text, _schema, st.booleans()),
         st.builds(Tool, _name, st.none() | _text, kind=st.just("custom"),
                   format=st.sampled_from([None, {"type": "text"}, GRAMMAR])),
         st.just(Tool("web_search", kind="native", native=WEB_SEARCH, origin="openai_responses")),
@@ -355,7 +356,7 @@ def requests(draw: st.DrawFn) -> Request:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(requests())
 def test_decode_of_encode_preserves_every_carried_field(request: Request) -> None:
     body = CODEC.encode_request(request, request.model)

@@ -134,15 +134,20 @@ def test_foreign_proofs_are_wrapped_and_input_only_parts_are_left_out() -> None:
     assert thinking["encrypted_content"] == wrap_proof("anthropic_messages", "signature", "sig")
     assert thinking["summary"] == [{"type": "summary_text", "text": "thinking"}] and "content" not in thinking
     assert redacted["encrypted_content"] == wrap_proof("anthropic_messages", "redacted", "blob")
-    assert chat["summary"] == [{"type": "summary_text", "text": "vllm thoughts"}] and "encrypted_content" not in chat
+    assert chat["summary"] == [{"type": "summary_text", "text": "vllm thoughts"}]
+    assert chat["encrypted_content"] == wrap_proof("openai_chat", "signature", "")  # rule chat-reasoning-marked
     assert message["type"] == "message"
     # A client that sends the items back hands each proof to its origin (rule proofs-travel-wrapped).
-    followup = CODEC.decode_request({"input": [{"role": "user", "content": "hi"}, thinking, redacted, message]})
+    body = {"input": [{"role": "user", "content": "hi"}, thinking, redacted, chat, message]}
+    followup = CODEC.decode_request(body)
     assert followup.messages[1].content == [
         ReasoningPart(text="thinking", signature="sig", origin="anthropic_messages"),
         ReasoningPart(redacted_data="blob", origin="anthropic_messages"),
+        ReasoningPart(text="vllm thoughts", origin="openai_chat"),
         TextPart("done"),
     ]
+    # Rule foreign-proofs-not-forwarded: a same-dialect route forwards the body, without what OpenAI cannot read.
+    assert body["input"] == [{"role": "user", "content": "hi"}, message]
 
 
 def test_custom_tool_calls_reach_the_client_as_custom_calls() -> None:

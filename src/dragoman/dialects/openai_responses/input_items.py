@@ -56,6 +56,7 @@ from dragoman.dialects.openai_responses.content import (
     encode_input_part,
 )
 from dragoman.dialects.openai_responses.reasoning import (
+    ORIGIN,
     decode_reasoning_config,
     decode_reasoning_item,
     encode_reasoning_item,
@@ -74,6 +75,8 @@ class DecodedInput:
     reasoning: ReasoningConfig | None = None
     reasoning_updated: bool = False
     untranslated: list[str] = field(default_factory=list)
+    foreign_proofs: list[JSONObject] = field(default_factory=list)
+    """Reasoning items carrying another dialect's wrapped proof (rule foreign-proofs-not-forwarded)."""
 
     def add(self, role: Role, parts: list[Part]) -> None:
         last = self.messages[-1] if self.messages else None
@@ -155,7 +158,10 @@ def _custom_tool_call(item: JSONObject, path: str, decoded: DecodedInput) -> Non
 
 
 def _reasoning(item: JSONObject, path: str, decoded: DecodedInput) -> None:
-    decoded.add("assistant", [decode_reasoning_item(item, path)])
+    part = decode_reasoning_item(item, path)
+    if part.origin != ORIGIN:
+        decoded.foreign_proofs.append(item)
+    decoded.add("assistant", [part])
 
 
 def _call_output(item: JSONObject, path: str, decoded: DecodedInput) -> None:

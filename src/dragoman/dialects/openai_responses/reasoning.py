@@ -22,9 +22,17 @@ reasoning of origin ``openai_responses`` that carries ``encrypted`` is sent; any
 verified or resolved by OpenAI with ``store: false``.
 
 Proofs for a Responses client (``client_proof``): our own encrypted content as is; an Anthropic
-signature or redacted data, wrapped with ``wrap_proof`` so it comes back to its origin; reasoning of
-another origin carries its text as a single summary (``foreign-reasoning-as-summary``) since summaries are
-what Responses clients show and keep.
+signature or redacted data, wrapped with ``wrap_proof`` so it comes back to its origin. Rule
+``chat-reasoning-marked``: reasoning text from a chat upstream (vLLM, DeepSeek, OpenRouter) has no proof; its
+``encrypted_content`` is ``wrap_proof("openai_chat", "signature", "")``, a marker that sends the text back
+to a chat upstream, which wants it (the Anthropic codec marks it the same way). Reasoning of another origin
+carries its text as a single summary (``foreign-reasoning-as-summary``) since summaries are what Responses
+clients show and send back.
+
+Rule ``foreign-proofs-not-forwarded``: ``decode_request`` removes from the client's body every reasoning
+item whose ``encrypted_content`` is another dialect's wrapped proof (the canonical request keeps it for its
+origin), because a request to a Responses upstream goes verbatim and OpenAI rejects content it cannot
+decrypt.
 """
 
 from __future__ import annotations
@@ -43,7 +51,10 @@ _EFFORTS: Final[dict[str, Effort]] = {
     "none": "none", "minimal": "minimal", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh",
     "max": "max",
 }
-_FOREIGN_ORIGINS: Final = frozenset({"anthropic_messages", "openai_chat"})
+CHAT: Final = "openai_chat"
+_FOREIGN_ORIGINS: Final = frozenset({"anthropic_messages", CHAT})
+CHAT_MARKER: Final = wrap_proof(CHAT, "signature", "")
+"""``encrypted_content`` of chat reasoning, which has no proof: it only tells where the text came from."""
 _IGNORED_FIELDS: Final = frozenset({"context"})
 _NEUTRAL_MODES: Final = frozenset({None, "standard"})
 
@@ -128,7 +139,7 @@ def decode_reasoning_item(item: JSONObject, path: str) -> ReasoningPart:
                              id=item_id if isinstance(item_id, str) and item_id else None, origin=ORIGIN)
     part = ReasoningPart(text="\n\n".join(summary + content), origin=proof.origin)
     if proof.kind == "signature":
-        part.signature = proof.value
+        part.signature = proof.value or None
     elif proof.kind == "redacted":
         part.redacted_data = proof.value
     else:
@@ -160,7 +171,7 @@ def client_proof(origin: str | None, *, signature: str | None = None, encrypted:
         return wrap_proof(foreign, "signature", signature)
     if redacted:
         return wrap_proof(foreign, "redacted", redacted)
-    return None
+    return CHAT_MARKER if origin == CHAT else None
 
 
 def is_own(origin: str | None, encrypted: str | None) -> bool:

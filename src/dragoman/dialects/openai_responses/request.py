@@ -13,6 +13,9 @@ verbatim to a Responses upstream): ``previous_response_id``, ``conversation``, `
 ``reasoning.encrypted_content``, any unknown top-level field, and the item, part and tool fields the other
 modules name. A neutral value (``null``, ``false``, ``[]``, ``{}``, ``top_logprobs: 0``) counts as absent.
 
+The body itself is changed in one way, for the same-dialect path that forwards it: reasoning items holding
+another dialect's wrapped proof are removed (``foreign-proofs-not-forwarded``, reasoning.py).
+
 Ignored on decode because they do not change the answer: ``store``, ``service_tier``, ``truncation``,
 ``prompt_cache_retention``, ``prompt_cache_options``, ``stream_options``, ``text.verbosity``, Codex's
 ``client_metadata``, and ``include: ["reasoning.encrypted_content"]`` (the encoder asks for encrypted
@@ -136,6 +139,9 @@ def decode_request(body: JSONObject) -> Request:
     _check_other_fields(body, untranslated)
     if not any(message.role == "user" for message in messages) and not _may_hold_user_turn(untranslated):
         raise InvalidRequest("'input' must contain at least one user message", param="input")
+    if decoded.foreign_proofs:
+        foreign = {id(item) for item in decoded.foreign_proofs}
+        body["input"] = [item for item in body["input"] if id(item) not in foreign]
     return request
 
 

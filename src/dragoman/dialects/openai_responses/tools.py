@@ -14,10 +14,11 @@ fields have no canonical form and are untranslated (``tools[i].<field>``).
 ``ToolChoice("tool", <type>)``, the name its native tool decodes to; ``allowed_tools``, ``mcp`` and other
 forms are untranslated (``tool_choice``).
 
-Encoding (to a Responses upstream): function and custom tools in their own shapes (``strict`` always, ``null``
-when unknown: the API then uses strict mode only where the schema allows it; rule
-``parameters-default-empty-object``: a function without a schema gets an empty object schema, which the API
-requires); native tools of origin ``openai_responses`` verbatim; a native tool of another
+Encoding (to a Responses upstream): function and custom tools in their own shapes. Rule
+``strict-default-false``: an unknown ``strict`` is sent as ``false``, because Chat Completions and Anthropic
+tools are not strict unless asked, while Responses would apply strict mode wherever the schema allows it.
+Rule ``parameters-default-empty-object``: a function without a schema gets an empty object schema, which the
+API requires; native tools of origin ``openai_responses`` verbatim; a native tool of another
 dialect is refused with ``InvalidRequest(param="tools[i]")``. A named ``tool_choice`` takes the form of
 the tool it names (function, custom, or the native tool's ``type``).
 
@@ -139,6 +140,8 @@ def encode_tools(tools: list[Tool]) -> list[JSONObject]:
             function = _function(tool)
             if function["parameters"] is None:
                 function["parameters"] = dict(_EMPTY_SCHEMA)
+            if function["strict"] is None:
+                function["strict"] = False
             encoded.append(function)
     return encoded
 
