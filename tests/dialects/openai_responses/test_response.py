@@ -257,3 +257,11 @@ def test_upstream_custom_tool_call_decodes_as_a_custom_call() -> None:
     response = CODEC.decode_response(body)
     assert response.content == [ToolCallPart("call_9", "apply_patch", "*** Begin Patch\n*** End Patch", kind="custom")]
     assert response.stop_reason == StopReason(StopKind.TOOL_USE, "completed")
+
+
+def test_a_call_without_text_gives_no_empty_message() -> None:
+    response = Response(id="", model="m", stop_reason=StopReason(StopKind.TOOL_USE, "tool_calls"),
+                        content=[TextPart(""), ToolCallPart("call_1", "f", "{}"), RefusalPart("")])
+    encoded = CODEC.encode_response(response, REQUEST)
+    assert_valid(*OPENAI_RESPONSE, encoded)
+    assert [item["type"] for item in encoded["output"]] == ["function_call"]

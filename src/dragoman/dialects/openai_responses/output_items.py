@@ -11,7 +11,8 @@ tools, which reach a Responses upstream only for a Responses client (whose answe
 
 Encoding (an answer to a Responses client):
 
-- Consecutive text and refusal parts share one ``message`` item (``msg_…``).
+- Consecutive text and refusal parts share one ``message`` item (``msg_…``); empty ones are left out
+  (``no-empty-text``: an answer that is only a tool call has no empty message).
 - Reasoning: our own reasoning keeps ``summary``, ``content`` (``reasoning_text``) and
   ``encrypted_content``; reasoning of another origin shows its text as one summary entry and its proof
   wrapped (reasoning.py: ``foreign-reasoning-as-summary``, *proofs-travel-wrapped*).
@@ -80,6 +81,8 @@ def encode_output(parts: list[Part], custom_names: frozenset[str]) -> list[JSONO
     message: list[JSONObject] | None = None
     for part in parts:
         if isinstance(part, TextPart | RefusalPart):
+            if not part.text:
+                continue  # rule no-empty-text, as in streams
             if message is None:
                 message = []
                 output.append(message_item(new_id("msg_"), message, "completed"))
