@@ -85,7 +85,7 @@ def test_stream_error_status_comes_from_its_type() -> None:
 @pytest.mark.parametrize(
     ("error", "wire_type"),
     [
-        (InvalidRequest("bad", param="messages"), "invalid_request_error"),
+        (InvalidRequest("messages: bad", param="messages"), "invalid_request_error"),
         (AuthenticationFailed("no key"), "authentication_error"),
         (PermissionDenied("no"), "permission_error"),
         (NotFound("no such model"), "not_found_error"),
@@ -105,6 +105,13 @@ def test_encode_every_kind(error: GatewayError, wire_type: str) -> None:
     assert body == {"type": "error", "error": {"type": wire_type, "message": error.message}, "request_id": None}
     assert_valid(*ANTHROPIC_ERROR, body)
     json.dumps(body)
+
+
+def test_the_param_is_named_in_the_message() -> None:
+    named = CODEC.encode_error(InvalidRequest("Tool 'web_search' has no equivalent", param="tools[1]"))
+    assert named["error"]["message"] == "tools[1]: Tool 'web_search' has no equivalent"
+    already = CODEC.encode_error(InvalidRequest("'tools[1].name' must be a string", param="tools[1].name"))
+    assert already["error"]["message"] == "'tools[1].name' must be a string"
 
 
 def test_request_too_large_uses_the_spec_type() -> None:

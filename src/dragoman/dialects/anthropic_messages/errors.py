@@ -4,7 +4,9 @@ Encoding picks the error ``type`` from the canonical kind (a 413 too: ``invalid_
 ``_type_for_kind``); when the error carries an Anthropic error type as its ``code`` (it came from an
 Anthropic upstream, e.g. ``overloaded_error`` or ``billing_error``) that type is kept, so Claude Code and
 the SDK see exactly what the upstream said. ``request_id`` is required by the
-spec (nullable) and canonical errors carry none, so it is ``null``.
+spec (nullable) and canonical errors carry none, so it is ``null``. The error shape has no ``param``: a
+message that does not name the field already gets it as a prefix, ``"<param>: <message>"``, as the API
+words its own validation errors (``"max_tokens: Field required"``).
 
 Decoding accepts Anthropic's shape, OpenAI-like ``{"error": {"message", "type"}}``, ``{"error": "text"}``,
 ``{"message"|"detail": …}`` and plain text or junk (the body text becomes the message). The upstream's
@@ -63,7 +65,10 @@ def _type_for_kind(kind: ErrorKind) -> str:
 def encode_error(error: GatewayError) -> JSONObject:
     code = error.code
     error_type = code if code is not None and code in _STATUS_BY_TYPE else _type_for_kind(error.kind)
-    return {"type": "error", "error": {"type": error_type, "message": error.message}, "request_id": None}
+    message = error.message
+    if error.param and error.param not in message:
+        message = f"{error.param}: {message}"
+    return {"type": "error", "error": {"type": error_type, "message": message}, "request_id": None}
 
 
 def _text(value: object) -> str | None:
