@@ -8,7 +8,7 @@ final usage, ``message_stop``; every event copies a recorded one and changes onl
 thinking events (``thinking_delta``, ``signature_delta``) from ``messages-stream-thinking-signature.sse``,
 the ``tool_use`` events (``caller``, an empty first ``input_json_delta``) from
 ``messages-stream-text-tool-use.sse``. JSON answers are ``messages-nonstream-text.json`` with its content
-blocks replaced.
+blocks replaced. As the API does, an answer names the model the request asked for.
 """
 
 from __future__ import annotations
@@ -110,8 +110,11 @@ def stop_reason(blocks: tuple[Block, ...]) -> str:
     return "tool_use" if any(isinstance(block, ToolUse) for block in blocks) else "end_turn"
 
 
-def stream(blocks: tuple[Block, ...]) -> Stream:
-    records = [_event(_template(TEXT_STREAM, _of_type("message_start")))]
+def stream(blocks: tuple[Block, ...], model: str | None = None) -> Stream:
+    """``model``: the model the request named, which the API echoes (the recording's otherwise)."""
+    start = _template(TEXT_STREAM, _of_type("message_start"))
+    start["message"]["model"] = model or start["message"]["model"]
+    records = [_event(start)]
     for index, block in enumerate(blocks):
         events = _block_events(index, block)
         records.append(_event(events[0]))
@@ -134,8 +137,9 @@ def _json_block(block: Block) -> dict[str, Any]:
             return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
 
 
-def message(blocks: tuple[Block, ...]) -> Body:
+def message(blocks: tuple[Block, ...], model: str | None = None) -> Body:
     body = load_json(TEXT_JSON)
+    body["model"] = model or body["model"]
     body["content"] = [_json_block(block) for block in blocks]
     body["stop_reason"] = stop_reason(blocks)
     return json_body(200, body)

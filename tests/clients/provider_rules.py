@@ -18,8 +18,11 @@ OPENAI_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MIN_THINKING_BUDGET = 1024
 
 
-def violations(dialect: str, body: dict[str, Any]) -> list[str]:
-    """Every reason the provider of ``dialect`` would answer this request body with a 400."""
+def violations(dialect: str, body: dict[str, Any], betas: frozenset[str] = frozenset()) -> list[str]:
+    """Every reason the provider of ``dialect`` would answer this request body with a 400. ``betas``: the
+    request's ``anthropic-beta`` flags, which let Anthropic take fields its published schema lacks."""
+    if dialect == "anthropic":
+        body = _without_beta_fields(body, betas)
     spec, schema = REQUEST_SCHEMAS[dialect]
     items = body.get("input") if dialect == "responses" else None
     if isinstance(items, list):
@@ -114,6 +117,20 @@ def _responses_rules(body: dict[str, Any]) -> Iterator[str]:
 
 
 # --- Anthropic Messages ---------------------------------------------------------------------------------
+
+CONTEXT_MANAGEMENT_BETA = "context-management-2025-06-27"
+MID_CONVERSATION_SYSTEM_BETA = "mid-conversation-system-2026-04-07"
+
+
+def _without_beta_fields(body: dict[str, Any], betas: frozenset[str]) -> dict[str, Any]:
+    """The body as the published schema knows it: ``context_management`` and ``role: "system"`` messages are
+    taken (and set aside here) only under their beta flags, as Claude Code sends them."""
+    if CONTEXT_MANAGEMENT_BETA in betas and "context_management" in body:
+        body = {key: value for key, value in body.items() if key != "context_management"}
+    if MID_CONVERSATION_SYSTEM_BETA in betas and isinstance(body.get("messages"), list):
+        body = {**body, "messages": [message for message in body["messages"] if message.get("role") != "system"]}
+    return body
+
 
 def _thinking_on(body: dict[str, Any]) -> bool:
     return (body.get("thinking") or {}).get("type") in ("enabled", "adaptive")

@@ -100,7 +100,7 @@ class ToolRoundTrip:
             return chat.text_stream(text, include_usage=_wants_usage(body)) if stream else chat.text_json(text)
         if dialect == "anthropic":
             blocks = (*self._thinking(body), anthropic.Text(text))
-            return anthropic.stream(blocks) if stream else anthropic.message(blocks)
+            return anthropic.stream(blocks, body["model"]) if stream else anthropic.message(blocks, body["model"])
         raise ValueError(f"no scripted answers in the {dialect} dialect")
 
     def _tool_call(self, dialect: Dialect, body: dict[str, Any], stream: bool) -> Answer:
@@ -114,7 +114,7 @@ class ToolRoundTrip:
             use = anthropic.ToolUse(self._next_id("toolu_01"), self.tool_name, self.arguments)
             self.issued_calls.append(use.id)
             blocks = (*self._thinking(body), use)
-            return anthropic.stream(blocks) if stream else anthropic.message(blocks)
+            return anthropic.stream(blocks, body["model"]) if stream else anthropic.message(blocks, body["model"])
         raise ValueError(f"no scripted answers in the {dialect} dialect")
 
 
@@ -160,7 +160,8 @@ class ScriptedUpstream(FakeUpstream):
         if problem is not None:
             return problem
         body: dict[str, Any] = received.json
-        problems = violations(dialect, body)
+        betas = frozenset(flag.strip() for flag in (received.header("anthropic-beta") or "").split(","))
+        problems = violations(dialect, body, betas)
         if dialect == "anthropic":
             problems += unissued_signatures(body, self.script.issued_signatures)
         if problems:

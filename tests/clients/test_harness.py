@@ -13,7 +13,7 @@ import pytest
 
 from tests.clients import anthropic_answers as anthropic
 from tests.clients import chat_answers as chat
-from tests.clients.captures import body_of
+from tests.clients.captures import Captured, body_of, posts
 from tests.clients.npm import CLAUDE_CODE, MARKER, ToolMissing, binary, ensure_installed, install_dir, require_node
 from tests.clients.provider_rules import violations
 from tests.clients.scripted import FINAL_PREFIX, ToolRoundTrip, last_turn, unissued_signatures
@@ -82,6 +82,15 @@ def test_anthropic_message_is_anthropics() -> None:
 ])
 def test_real_requests_break_no_provider_rule(dialect: str, fixture: str) -> None:
     assert violations(dialect, load_json(fixture)) == []
+
+
+@pytest.mark.parametrize("captured", [request for request in posts("claude-code.requests.jsonl")
+                                      if request.path == "/v1/messages"], ids=lambda request: request.label)
+def test_claude_codes_requests_break_no_anthropic_rule_under_their_betas(captured: Captured) -> None:
+    assert captured.body is not None
+    betas = frozenset(captured.replay_headers()["anthropic-beta"].split(","))
+    assert violations("anthropic", captured.body, betas) == []
+    assert violations("anthropic", captured.body) != [], "without the betas, the published schema refuses them"
 
 
 def test_provider_rules_refuse_what_providers_refuse() -> None:
