@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dragoman.canonical.content import ToolCallPart
 from dragoman.canonical.errors import UpstreamError, UpstreamProtocolError, UpstreamUnavailable
 from dragoman.canonical.events import (
     BlockDelta,
@@ -17,6 +18,7 @@ from dragoman.canonical.events import (
 from dragoman.canonical.response import StopKind, StopReason, Usage
 from dragoman.dialects.anthropic_messages.codec import CODEC
 from dragoman.dialects.anthropic_messages.stream_decode import Phase
+from dragoman.dialects.anthropic_messages.tool_ids import encode_tool_id
 from dragoman.sse import SSEMessage
 from tests.dialects.anthropic_messages.streams import (
     MESSAGE_STOP,
@@ -183,3 +185,14 @@ def test_event_name_is_used_when_the_data_has_no_type() -> None:
     decoder = CODEC.stream_decoder()
     decoder.feed(SSEMessage("message_start", '{"message": {"id": "msg_2", "model": "m", "usage": {}}}'))
     assert decoder.phase is Phase.STREAMING
+
+
+def test_tool_ids_dragoman_made_safe_are_decoded_back() -> None:
+    safe = encode_tool_id("call.1")
+    raw = sse(message_start(), block_start(0, {"type": "tool_use", "id": safe, "name": "f", "input": {}}),
+              block_stop(0), message_delta("tool_use"), MESSAGE_STOP)
+    assert decode_stream(raw)[1] == BlockStart(0, "tool_call", tool_call_id="call.1", tool_name="f")
+    body = {"id": "msg_1", "model": "m", "stop_reason": "tool_use", "usage": {},
+            "content": [{"type": "tool_use", "id": safe, "name": "f", "input": {"a": 1}}]}
+    (call,) = CODEC.decode_response(body).content
+    assert call == ToolCallPart("call.1", "f", '{"a":1}')
