@@ -97,6 +97,7 @@ B0 = "messages[0].content[0]"
         ({"output_config": {"format": {"type": "json_schema"}}}, "output_config.format.schema", "must be an object"),
         ({"output_format": {"type": "json_schema", "schema": []}}, "output_format.schema", "must be an object"),
         ({"context_management": []}, "context_management", "must be an object"),
+        ({"cache_control": "ephemeral"}, "cache_control", "must be an object"),
         ({"context_management": {"edits": {}}}, "context_management.edits", "must be an array"),
         # images and documents
         (user(image(None)), f"{B0}.source", "must be an object"),

@@ -56,9 +56,11 @@ def _string(source: JSONObject, key: str, path: str) -> str:
 
 
 def cache_control_of(block: JSONObject, path: str) -> JSONObject | None:
+    """``block``'s ``cache_control`` (``path`` is the block's wire path, ``""`` for the request itself)."""
     value = block.get("cache_control")
     if value is not None and not isinstance(value, dict):
-        raise InvalidRequest(f"'{path}.cache_control' must be an object", param=f"{path}.cache_control")
+        param = f"{path}.cache_control" if path else "cache_control"
+        raise InvalidRequest(f"'{param}' must be an object", param=param)
     return value
 
 

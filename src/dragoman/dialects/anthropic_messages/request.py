@@ -33,6 +33,7 @@ from typing import Final
 
 from dragoman.canonical.errors import InvalidRequest
 from dragoman.canonical.request import Request
+from dragoman.dialects.anthropic_messages.media import cache_control_of
 from dragoman.dialects.anthropic_messages.messages import (
     apply_top_level_cache_control,
     decode_messages,
@@ -92,7 +93,7 @@ def decode_request(body: JSONObject) -> Request:
     messages.extend(decode_messages(body.get("messages"), untranslated))
     if not any(message.role == "user" for message in messages):
         raise InvalidRequest("'messages' must contain at least one user message", param="messages")
-    apply_top_level_cache_control(messages, body.get("cache_control"),
+    apply_top_level_cache_control(messages, cache_control_of(body, ""),
                                   sum(1 for tool in tools if tool.cache_control is not None))
     user, metadata = _decode_metadata(body.get("metadata"))
     return Request(
