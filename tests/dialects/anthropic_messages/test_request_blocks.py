@@ -139,3 +139,9 @@ def test_system_message_blocks_and_string_content() -> None:
                       {"role": "assistant", "content": "ok"})
     assert messages == [Message("user", [TextPart("a")]), Message("system", [TextPart("be brief", EPHEMERAL)]),
                         Message("assistant", [TextPart("ok")])]
+
+
+def test_a_user_turn_of_tool_results_alone_is_a_user_turn() -> None:
+    messages = decode(assistant({"type": "tool_use", "id": "t1", "name": "f", "input": {}}),
+                      user({"type": "tool_result", "tool_use_id": "t1", "content": "ok"}))
+    assert [message.role for message in messages] == ["assistant", "tool"]

@@ -91,7 +91,7 @@ def decode_request(body: JSONObject) -> Request:
     reasoning = decode_thinking_config(body.get("thinking"), effort, untranslated)
     messages = decode_system(body.get("system"))
     messages.extend(decode_messages(body.get("messages"), untranslated))
-    if not any(message.role == "user" for message in messages):
+    if not any(message.role in ("user", "tool") for message in messages):  # tool results come in user turns
         raise InvalidRequest("'messages' must contain at least one user message", param="messages")
     apply_top_level_cache_control(messages, cache_control_of(body, ""),
                                   sum(1 for tool in tools if tool.cache_control is not None))
