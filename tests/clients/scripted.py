@@ -5,7 +5,9 @@ request with the answer it got) answering by turn instead of by scenario, and re
 own 400 whatever the real provider refuses (``provider_rules.py``). The script:
 
 * the last message is the user's prompt (it contains ``prompt_marker``) and the tool is offered: answer with
-  a call of that tool (Anthropic: after a thinking block when the request turned thinking on, as Claude does);
+  a call of that tool, after the model's reasoning where the request asked for it and the provider returns it
+  (Anthropic: a signed thinking block when thinking is on; Responses: a reasoning item, with
+  ``encrypted_content`` when ``include`` asks for it);
 * the last message is a tool result containing ``hi-from-tool``: answer with a final text quoting the line of
   the result that holds it;
 * anything else (a client's side request: title, summary …): a short text answer.
@@ -19,6 +21,7 @@ from typing import Any, Literal
 
 from tests.clients import anthropic_answers as anthropic
 from tests.clients import chat_answers as chat
+from tests.clients import responses_answers as responses
 from tests.clients.provider_rules import violations
 from tests.upstream import Answer, Body, Dialect, FakeUpstream, ReceivedRequest
 from tests.upstream.answers import json_body
@@ -95,13 +98,23 @@ class ToolRoundTrip:
         self.issued_signatures.add(signature)
         return (anthropic.Thinking(THINKING, signature),)
 
+    def _reasoning(self, body: dict[str, Any]) -> tuple[responses.Item, ...]:
+        if not (body.get("reasoning") or {}).get("effort"):
+            return ()
+        if "reasoning.encrypted_content" not in (body.get("include") or []):
+            return (responses.Reasoning(None),)
+        encrypted = self._next_id("gAAAAABdragomanE2e")
+        self.issued_signatures.add(encrypted)
+        return (responses.Reasoning(encrypted),)
+
     def _text(self, dialect: Dialect, body: dict[str, Any], stream: bool, text: str) -> Answer:
         if dialect == "chat":
             return chat.text_stream(text, include_usage=_wants_usage(body)) if stream else chat.text_json(text)
         if dialect == "anthropic":
             blocks = (*self._thinking(body), anthropic.Text(text))
             return anthropic.stream(blocks, body["model"]) if stream else anthropic.message(blocks, body["model"])
-        raise ValueError(f"no scripted answers in the {dialect} dialect")
+        items = (*self._reasoning(body), responses.Message(text))
+        return responses.stream(items) if stream else responses.response(items)
 
     def _tool_call(self, dialect: Dialect, body: dict[str, Any], stream: bool) -> Answer:
         if dialect == "chat":
@@ -115,7 +128,10 @@ class ToolRoundTrip:
             self.issued_calls.append(use.id)
             blocks = (*self._thinking(body), use)
             return anthropic.stream(blocks, body["model"]) if stream else anthropic.message(blocks, body["model"])
-        raise ValueError(f"no scripted answers in the {dialect} dialect")
+        function = responses.FunctionCall(self._next_id("call_"), self.tool_name, chat.tool_arguments(self.arguments))
+        self.issued_calls.append(function.call_id)
+        items = (*self._reasoning(body), function)
+        return responses.stream(items) if stream else responses.response(items)
 
 
 def _wants_usage(body: dict[str, Any]) -> bool:
@@ -138,8 +154,13 @@ def provider_error(dialect: Dialect, problems: list[str]) -> Body:
 
 
 def unissued_signatures(body: dict[str, Any], issued: set[str]) -> list[str]:
-    """Anthropic verifies every thinking signature sent back; ours are the ones this upstream issued."""
+    """Anthropic verifies every thinking signature sent back, OpenAI every reasoning item's encrypted content;
+    ours are the ones this upstream issued."""
     problems = []
+    items = body.get("input")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if item.get("type") == "reasoning" and item.get("encrypted_content") not in (None, *issued):
+            problems.append(f"input[{index}]: The encrypted content for item {item.get('id')} could not be verified.")
     for index, message in enumerate(body.get("messages") or []):
         blocks = message.get("content") if isinstance(message.get("content"), list) else []
         for position, block in enumerate(blocks):
@@ -162,7 +183,7 @@ class ScriptedUpstream(FakeUpstream):
         body: dict[str, Any] = received.json
         betas = frozenset(flag.strip() for flag in (received.header("anthropic-beta") or "").split(","))
         problems = violations(dialect, body, betas)
-        if dialect == "anthropic":
+        if dialect != "chat":
             problems += unissued_signatures(body, self.script.issued_signatures)
         if problems:
             return provider_error(dialect, problems)

@@ -39,8 +39,8 @@ def payloads(raw: bytes) -> list[Any]:
 
 def check_client_stream(dialect: Dialect, raw: bytes, *, schemas: bool = True) -> list[Any]:
     """The stream properly ended and (with ``schemas``) every event valid under the official schema; the
-    payloads. (Real Anthropic recordings predate fields the current spec requires, so an upstream's Anthropic
-    stream is checked for its ending only.)"""
+    payloads. (Real recordings predate fields the current specs require or type more narrowly, so a stream
+    an upstream serves is checked for its ending only.)"""
     found = records(raw)
     assert found, f"an empty stream: {raw[:500]!r}"
     last_event, last_data = found[-1]

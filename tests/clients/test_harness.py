@@ -13,6 +13,7 @@ import pytest
 
 from tests.clients import anthropic_answers as anthropic
 from tests.clients import chat_answers as chat
+from tests.clients import responses_answers as responses
 from tests.clients.captures import Captured, body_of, posts
 from tests.clients.npm import CLAUDE_CODE, MARKER, ToolMissing, binary, ensure_installed, install_dir, require_node
 from tests.clients.provider_rules import violations
@@ -164,3 +165,20 @@ def test_npm_cache_is_reused_without_npm(tmp_path: Path, monkeypatch: pytest.Mon
     assert ensure_installed(CLAUDE_CODE, tmp_path) == binary(directory, CLAUDE_CODE)
     assert directory.name == "anthropic-ai-claude-code-2.1.197" and directory.parent == tmp_path / "npm"
     assert os.environ["PATH"] == str(tmp_path / "no-tools-here")
+
+
+@pytest.mark.parametrize("encrypted", ["gAAAAABdragoman", None])
+def test_responses_stream_is_openais(encrypted: str | None) -> None:
+    call = responses.FunctionCall("call_abc", "Bash", CALL.arguments)
+    items = (responses.Reasoning(encrypted), call, responses.Message("Done."))
+    parsed = check_client_stream("responses", responses.stream(items).content, schemas=False)
+    assert [payload["sequence_number"] for payload in parsed] == list(range(len(parsed)))
+    assert "".join(p["delta"] for p in parsed if p["type"] == "response.function_call_arguments.delta") == \
+        CALL.arguments
+    assert text_of_stream("responses", parsed) == "Done."
+    output = parsed[-1]["response"]["output"]
+    assert [item["type"] for item in output] == ["reasoning", "function_call", "message"]
+    assert output[0].get("encrypted_content") == encrypted
+    assert (output[1]["call_id"], output[1]["name"], output[1]["arguments"]) == ("call_abc", "Bash", CALL.arguments)
+    assert {p["output_index"] for p in parsed if "output_index" in p} == {0, 1, 2}
+    assert responses.response(items).json()["output"] == output
