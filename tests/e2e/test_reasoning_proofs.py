@@ -31,6 +31,7 @@ def _first(client: Dialect, clients: tuple[openai.OpenAI, anthropic.Anthropic], 
     openai_client, anthropic_client = clients
     if client == "responses":
         question: list[Any] = [{"role": "user", "content": QUESTION}]
+        response: Any
         if stream:
             with openai_client.responses.stream(model=model, input=question) as events:
                 response = events.get_final_response()

@@ -23,6 +23,7 @@ MODES = [pytest.param(False, id="json"), pytest.param(True, id="stream")]
 
 def _chat(client: openai.OpenAI, model: str, stream: bool, messages: list[Any]) -> tuple[Any, list[Call]]:
     tools: Any = tools_wire("chat")
+    completion: Any
     if stream:
         with client.chat.completions.stream(model=model, messages=messages, tools=tools) as events:
             completion = events.get_final_completion()
@@ -37,6 +38,7 @@ def _chat(client: openai.OpenAI, model: str, stream: bool, messages: list[Any]) 
 
 def _responses(client: openai.OpenAI, model: str, stream: bool, items: list[Any]) -> tuple[list[Any], list[Call]]:
     tools: Any = tools_wire("responses")
+    response: Any
     if stream:
         with client.responses.stream(model=model, input=items, tools=tools) as events:
             response = events.get_final_response()
@@ -53,7 +55,7 @@ def _messages(client: anthropic.Anthropic, model: str, stream: bool, messages: l
             message = events.get_final_message()
     else:
         message = client.messages.create(**params)
-    content = [block.to_dict() for block in message.content]
+    content: list[Any] = [block.to_dict() for block in message.content]
     calls = [Call(block["id"], block["name"], json.dumps(block["input"])) for block in content
              if block["type"] == "tool_use"]
     return content, calls

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from typing import Literal
 
 from hypothesis import strategies as st
 
@@ -59,12 +60,11 @@ PROFILES: dict[str, Profile] = {
                          prompt_cache_key=True, metadata=True),
     "anthropic": Profile(stop=True, reasoning_origin="anthropic_messages", is_error=True, cache_control=True),
 }
-COMMON = Profile()
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ,.?!0123456789", min_size=1, max_size=30).filter(str.strip)
 ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=6, max_size=12)
 cache = st.sampled_from([None, {"type": "ephemeral"}])
-often = st.sampled_from([True, True, False])
+often: st.SearchStrategy[bool] = st.sampled_from([True, True, False])
 
 
 def text_part(profile: Profile) -> st.SearchStrategy[TextPart]:
@@ -124,7 +124,8 @@ def conversation(draw: st.DrawFn, profile: Profile, tool_list: list[Tool]) -> li
         chosen = draw(st.lists(st.sampled_from(tool_list), min_size=int(draw(often)), max_size=2)) if tool_list else []
         for tool in chosen:
             raw = draw(words) if tool.kind == "custom" else draw(arguments())
-            calls.append(ToolCallPart(id="call_" + draw(ids), name=tool.name, arguments=raw, kind=tool.kind))
+            kind: Literal["function", "custom"] = "custom" if tool.kind == "custom" else "function"
+            calls.append(ToolCallPart(id="call_" + draw(ids), name=tool.name, arguments=raw, kind=kind))
         assistant += calls
         if not assistant:
             continue
@@ -150,10 +151,12 @@ def reasoning(origin: str, text: str, proof: str) -> ReasoningPart:
 
 @st.composite
 def requests(draw: st.DrawFn, profile: Profile) -> Request:
-    tool_list = draw(tools(profile)) if draw(often) else []
+    with_tools = draw(often)
+    tool_list: list[Tool] = draw(tools(profile)) if with_tools else []
     choice = None
-    if tool_list and draw(st.booleans()):
-        mode = draw(st.sampled_from(["auto", "none", "required", "tool"]))
+    with_choice = draw(st.booleans())
+    if tool_list and with_choice:
+        mode: Literal["auto", "none", "required", "tool"] = draw(st.sampled_from(["auto", "none", "required", "tool"]))
         choice = ToolChoice(mode, draw(st.sampled_from([tool.name for tool in tool_list])) if mode == "tool" else None)
     output = None
     if draw(st.booleans()):
