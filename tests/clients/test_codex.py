@@ -1,8 +1,9 @@
 """Codex CLI 0.169.0 (the real CLI, custom provider with ``wire_api = "responses"``) through dragoman to an
-Anthropic Messages upstream, with one shell tool round trip: the upstream asks for ``exec_command`` with
-``echo hi-from-tool``, Codex runs it, the next request carries the output, the final text quoting it is printed.
+Anthropic Messages upstream (the issue's case) and to an OpenAI Chat Completions upstream, with one shell tool
+round trip: the upstream asks for ``exec_command`` with ``echo hi-from-tool``, Codex runs it, the next request
+carries the output, the final text quoting it is printed.
 
-Codex offers Responses built-in tools (``web_search``, ``tool_search``) that Anthropic cannot take; the
+Codex offers Responses built-in tools (``web_search``, ``tool_search``) that neither upstream can take; the
 deployment sets ``drop_unsupported_tools: true``, so they are left out instead of refused.
 """
 
@@ -90,3 +91,29 @@ def test_codex_runs_a_shell_command_through_an_anthropic_upstream(codex_binary: 
         # Claude thought before calling the tool; that thinking block (and its signature) must come back.
         assert assistant["content"][0]["type"] == "thinking", dump(assistant)
         assert assistant["content"][0]["signature"] in script.issued_signatures
+
+
+def test_codex_runs_a_shell_command_through_a_chat_upstream(codex_binary: Path, tmp_path: Path) -> None:
+    """The same round trip to an OpenAI Chat Completions upstream (vLLM, Ollama … speak only this)."""
+    script = ToolRoundTrip(MARKER, "exec_command", SHELL_INPUT)
+    with serving(script, tmp_path / "gateway", "chat", name=MODEL, upstream_model="gpt-e2e",
+                 drop_unsupported_tools=True) as (upstream, gateway):
+        (tmp_path / "work").mkdir()
+        run = run_codex(codex_binary, PROMPT, home=tmp_path / "home", cwd=tmp_path / "work",
+                        gateway_url=gateway.url, model=MODEL)
+        report = failure_report(run, upstream, gateway)
+    assert not upstream.refused(), f"the upstream refused what dragoman sent:\n{report}"
+    assert run.returncode == 0 and f"{FINAL_PREFIX} {MARKER}" in run.stdout, report
+    bodies: list[dict[str, Any]] = [request.json for request in upstream.requests]
+    first = next(body for body in bodies if last_turn("chat", body, MARKER)[0] == "prompt")
+    second = next(body for body in bodies if last_turn("chat", body, MARKER)[0] == "result")
+    sent = upstream_view.read("chat", first)
+    assert {tool.name for tool in sent.tools} >= {"exec_command", "apply_patch"}
+    assert not any(tool.kind in BUILT_IN for tool in sent.tools)
+    assert "You are Codex" in "\n".join(sent.instructions)
+    assert {message["role"] for message in first["messages"]} <= {"system", "developer", "user"}
+    history = upstream_view.read("chat", second)
+    (call,) = history.calls
+    assert call.name == "exec_command" and call.arguments == SHELL_INPUT and script.issued_calls == [call.id]
+    (result,) = history.results
+    assert result.call_id == call.id and MARKER in result.text.splitlines(), result
