@@ -50,7 +50,9 @@ def upstream() -> Iterator[FakeUpstream]:
 
 @pytest.fixture(scope="session")
 def gateway(upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    """Every scenario model, a two-member pool, ``${ENV}`` interpolated keys and a default model."""
+    """Every scenario model, the full-fidelity option deployments (``drop-tools/…``, ``structured-tool/…``,
+    ``no-reasoning/…``, ``beta-allow/anthropic``, ``beta-add/anthropic``), a two-member pool, ``${ENV}``
+    interpolated keys and a default model."""
     config = scenario_config(upstream.url, default_model="chat/text")
     config["models"] += fidelity_entries(upstream.url)
     config["models"] += [
