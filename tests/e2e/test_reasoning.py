@@ -12,6 +12,7 @@ import httpx2
 import pytest
 
 from tests.e2e.conformance import check_answer, check_upstream_request
+from tests.e2e.formats import format_fields
 from tests.e2e.matrix import only_call
 from tests.e2e.outcome import of_answer, of_events, of_json
 from tests.e2e.thoughts import (
@@ -161,3 +162,33 @@ def test_reasoning_in_answers(client: Dialect, upstream_dialect: Dialect, scenar
     assert outcome.text == of_answer(upstream_dialect, call.answer).text
     if stream:
         _check_grammar(client, checked, served)
+
+
+SIGNED = "EqQBCkgIARABGAIiQLsignature"
+
+
+@pytest.mark.parametrize("client", ["anthropic", "chat"])
+def test_own_reasoning_history_survives_a_translated_route(client: Dialect, http: httpx2.Client,
+                                                           upstream: FakeUpstream) -> None:
+    """A route that decodes and encodes again (structured output emulated on a deployment of the client's
+    dialect) hands a dialect's own reasoning back verbatim: Anthropic thinking with its signature, a
+    signature-only block and redacted thinking; chat ``reasoning_content``."""
+    if client == "anthropic":
+        assistant: dict[str, Any] = {"role": "assistant", "content": [
+            {"type": "thinking", "thinking": "Let me think.", "signature": SIGNED},
+            {"type": "thinking", "thinking": "", "signature": SIGNED + "2"},
+            {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"},
+            {"type": "text", "text": "Paris."}]}
+        fields: dict[str, Any] = {"messages": [{"role": "user", "content": "Capital of France?"}, assistant,
+                                               {"role": "user", "content": "And of Italy?"}]}
+    else:
+        assistant = {"role": "assistant", "content": "Paris.", "reasoning_content": "Let me think."}
+        fields = {"messages": [{"role": "user", "content": "Capital of France?"}, assistant,
+                               {"role": "user", "content": "And of Italy?"}]}
+    sent = _sent(http, upstream, client, f"structured-tool/{client}", client, **fields, **format_fields(client))
+    history = sent["messages"][1]
+    assert history["role"] == "assistant"
+    if client == "anthropic":
+        assert history["content"][:3] == assistant["content"][:3], history
+    else:
+        assert history.get("reasoning_content") == "Let me think.", history
