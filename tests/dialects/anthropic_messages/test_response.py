@@ -26,8 +26,8 @@ from tests.recordings import load_json
 from tests.schemas import ANTHROPIC_MESSAGE, assert_valid
 
 
-def encode(response: Response) -> dict[str, Any]:
-    body = CODEC.encode_response(response, client_request("claude-req"))
+def encode(response: Response, asked: str = "claude-req") -> dict[str, Any]:
+    body = CODEC.encode_response(response, client_request(asked))
     assert_valid(*ANTHROPIC_MESSAGE, body)
     anthropic.types.Message.model_validate(body)
     return body
@@ -54,7 +54,7 @@ def test_recorded_message_round_trip(name: str) -> None:
                 assert isinstance(part, ToolCallPart) and (part.id, part.name) == (block["id"], block["name"])
                 assert json.loads(part.arguments) == block["input"]
 
-    body = encode(response)
+    body = encode(response, original["model"])  # the client asked for the model it got
     for key in ("id", "type", "role", "model", "stop_reason", "stop_sequence"):
         assert body[key] == original.get(key), key
     for key in ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"):
@@ -97,7 +97,7 @@ def test_answer_from_an_openai_upstream() -> None:
         ToolCallPart("fc.1", "noargs", ""),
         ToolCallPart("call_p", "apply_patch", "*** Begin Patch", kind="custom"),
     ))
-    assert body["id"] == "msg_chatcmpl-1" and body["model"] == "gpt-x"
+    assert body["id"] == "msg_chatcmpl-1" and body["model"] == "claude-req"  # rule client-model-name
     assert body["content"] == [
         {"type": "thinking", "thinking": "thinking aloud", "signature": ""},
         {"type": "thinking", "thinking": "chat thoughts", "signature": "dragoman.v1.chat.signature."},
@@ -167,6 +167,9 @@ def test_ids_and_model_fallbacks() -> None:
     assert encode(answer(TextPart("x"), id="msg_keep"))["id"] == "msg_keep"
     fresh = encode(answer(TextPart("x"), id="", model=""))
     assert fresh["id"].startswith("msg_") and len(fresh["id"]) > 10 and fresh["model"] == "claude-req"
+    # Rule client-model-name: the model the client asked for, the upstream's only when it asked for none.
+    assert encode(answer(TextPart("x"), model="claude-e2e-snapshot"), "claude-opus")["model"] == "claude-opus"
+    assert encode(answer(TextPart("x"), model="claude-e2e-snapshot"), "")["model"] == "claude-e2e-snapshot"
 
 
 def test_request_only_parts_never_appear_in_an_answer() -> None:

@@ -44,7 +44,7 @@ def sdk_message(raw: bytes) -> object:
 
 
 def test_exact_frames_for_a_text_answer() -> None:
-    raw = encode_stream([START, BlockStart(0, "text"), BlockDelta(0, "Hi"), BlockStop(0), END])
+    raw = encode_stream([START, BlockStart(0, "text"), BlockDelta(0, "Hi"), BlockStop(0), END], client_request(""))
     assert raw == (
         b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_chatcmpl-abc","type":"message",'
         b'"role":"assistant","model":"gpt-x","content":[],"stop_reason":null,"stop_sequence":null,'
@@ -181,4 +181,4 @@ def test_an_anthropic_stream_reencoded_decodes_to_the_same_events() -> None:
         BlockStart(3, "tool_call", tool_call_id="call.9", tool_name="f"), BlockDelta(3, "{}"), BlockStop(3),
         StreamFinish(StopReason(StopKind.TOOL_USE, "tool_use"), Usage(100, 40, 60, 20, 9)),
     ]
-    assert decode_stream(encode_stream(events)) == events
+    assert decode_stream(encode_stream(events, client_request("claude"))) == events

@@ -24,6 +24,7 @@ from dragoman.canonical.response import StopKind
 from tests.dialects.anthropic_messages.streams import (
     STREAM_FIXTURES,
     assert_valid_stream,
+    client_request,
     decode_stream,
     encode_stream,
     read_reference,
@@ -88,7 +89,9 @@ def test_decode_matches_the_recording(name: str) -> None:
 @pytest.mark.parametrize("name", STREAM_FIXTURES)
 def test_reencoded_stream_is_valid_and_decodes_to_the_same_events(name: str) -> None:
     events = decode_stream(load_sse_bytes(name))
-    raw = encode_stream(events)
+    start = events[0]
+    assert isinstance(start, StreamStart)
+    raw = encode_stream(events, client_request(start.model))  # the client asked for the model it got
     records = assert_valid_stream(raw)
     types = [event for event, _ in records]
     assert types[0] == "message_start" and types[-2:] == ["message_delta", "message_stop"]

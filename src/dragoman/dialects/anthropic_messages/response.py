@@ -21,8 +21,11 @@ Encoding, named rules:
   upstream produced a broken call and ``UpstreamProtocolError`` is raised.
 - Rule *tool-use-stop*: an answer with a tool call stops with ``tool_use`` unless it was cut off at
   ``max_tokens`` (some upstreams say ``stop`` after a call).
-- The id gets a ``msg_`` prefix when it lacks one (a fresh one when empty); the model falls back to the
-  request's. ``stop_details`` and ``container`` are ``null``.
+- Rule *client-model-name*: ``model`` is the model the client asked for (the upstream's only when the
+  request named none): Claude Code keeps a thinking block in its history only when the answer names exactly
+  the model it asked for, and a deployment's name is the client's name for it anyway.
+- The id gets a ``msg_`` prefix when it lacks one (a fresh one when empty). ``stop_details`` and
+  ``container`` are ``null``.
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ def encode_response(response: Response, request: Request) -> JSONObject:
         "id": message_id(response.id),
         "type": "message",
         "role": "assistant",
-        "model": response.model or request.model,
+        "model": request.model or response.model,
         "content": content,
         "stop_reason": stop_reason,
         "stop_sequence": response.stop_reason.stop_sequence if stop_reason == "stop_sequence" else None,

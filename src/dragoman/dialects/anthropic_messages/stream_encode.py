@@ -7,7 +7,8 @@ usage, input and cache counts included) and ``message_stop``. A :class:`StreamEr
 with the ``errors.encode_error`` body and nothing follows it; if it comes before :class:`StreamStart` it is
 the whole stream. Any other event before :class:`StreamStart` gets a ``message_start`` made up first.
 
-Named rules (the same as ``response.py``): text and refusal blocks are ``text`` blocks, and a refusal turns
+Named rules (the same as ``response.py``): *client-model-name*: ``message_start`` names the model the client
+asked for; text and refusal blocks are ``text`` blocks, and a refusal turns
 a natural stop into ``refusal``; *tool-use-stop*: a stream that started a tool call stops with ``tool_use``
 unless cut off at ``max_tokens``; tool ids are made Anthropic-safe. A reasoning block without redacted data
 is started lazily, at its first thinking text or proof, so one with neither is left out (block indices stay
@@ -122,7 +123,7 @@ class AnthropicStreamEncoder:
             "id": message_id(upstream_id),
             "type": "message",
             "role": "assistant",
-            "model": model or self._model,
+            "model": self._model or model,
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
