@@ -14,7 +14,8 @@ Decoding (client side):
 Encoding (to an Anthropic upstream), named rules:
 - *system-hoisted*: every ``system``/``developer`` message, wherever it is, is hoisted in order into the
   top-level ``system`` array of text blocks (the Messages API has no mid-conversation system role without
-  a beta); only text can go there, anything else is a 400 naming the part.
+  a beta); only text can go there (reasoning parts there are left out), anything else is a 400 naming the
+  part.
 - *tool-results-in-user-turn*: a ``tool`` message becomes ``tool_result`` blocks at the start of a user
   message, merged with the user content around it (the API wants the results of an assistant turn first in
   the next user turn).
