@@ -71,7 +71,7 @@ def test_anthropic_padding_survives(http: httpx2.Client, upstream: FakeUpstream)
 
 
 def test_tool_calls_through_sdks(openai_client: openai.OpenAI, anthropic_client: anthropic.Anthropic) -> None:
-    """Tools are not translated yet, so same-dialect is where they work today: every SDK gets its calls."""
+    """Relayed tool calls reach every SDK as the upstream made them (cross-dialect: test_tool_round_trip*)."""
     chat = openai_client.chat.completions.create(
         model="chat/parallel-tool-calls", messages=[{"role": "user", "content": "Weather?"}],
         tools=TOOLS["chat"])  # type: ignore[arg-type]
