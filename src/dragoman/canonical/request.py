@@ -14,9 +14,13 @@ Role = Literal["system", "developer", "user", "assistant", "tool"]
 
 @dataclass(slots=True)
 class Message:
+    """``source`` is the wire path the client wrote this message at (``messages[2]``, ``input[3]``,
+    ``system``), so a refusal can name the client's own field; it takes no part in equality."""
+
     role: Role
     content: list[Part]
     name: str | None = None
+    source: str | None = field(default=None, compare=False)
 
 
 ToolKind = Literal["function", "custom", "native"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import orjson
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response, StreamingResponse
 
+from dragoman.canonical.content import ReasoningPart
 from dragoman.canonical.errors import GatewayError, InternalError, InvalidRequest, UpstreamProtocolError
 from dragoman.canonical.request import Request
 from dragoman.canonical.structured import emulate_with_tool, unwrap_response, unwrap_stream
@@ -21,7 +23,7 @@ from dragoman.routing.registry import ModelRegistry
 from dragoman.server.body import parse_json_object, read_body
 from dragoman.server.passthrough import PassthroughStream
 from dragoman.server.rendering import JSON, error_response, json_response
-from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, canonical_events
+from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, canonical_events, named_model
 
 log = logging.getLogger("dragoman.handler")
 
@@ -42,11 +44,20 @@ class Gateway:
             deployment = self.registry.resolve(request.model)
             upstream = CODECS[deployment.dialect]
             emulate = deployment.structured_output == "tool" and request.output_format is not None
-            if upstream is client and (request.untranslated or not emulate):
+            reasoning_refused = not deployment.reasoning and request.reasoning is not None
+            # Same dialect is relayed untouched unless something must be rewritten canonically: an
+            # emulated output format, settings this deployment refuses, or reasoning proofs of another
+            # vendor (rule *foreign-reasoning-dropped*: only the dialect that made a proof may see it).
+            rewrite = emulate or reasoning_refused or _carries_foreign_reasoning(request, client.name)
+            if upstream is client and (request.untranslated or not rewrite):
+                if reasoning_refused:
+                    _strip_reasoning_settings(parsed, client.name)
                 return await self._forward(http_request, client, parsed, request, deployment)
             if request.untranslated:
                 raise _untranslatable(request, client, upstream)
-            return await self._translate(client, upstream, request, deployment, emulate_output=emulate)
+            betas = http_request.headers.get("anthropic-beta") if client.name == "anthropic_messages" else None
+            return await self._translate(client, upstream, request, deployment, emulate_output=emulate,
+                                         client_betas=betas)
         except GatewayError as error:
             return error_response(client, error)
         except Exception:
@@ -54,7 +65,14 @@ class Gateway:
             return error_response(client, InternalError("dragoman failed to handle the request"))
 
     async def _translate(
-        self, client: Codec, upstream: Codec, request: Request, deployment: DeploymentConfig, *, emulate_output: bool
+        self,
+        client: Codec,
+        upstream: Codec,
+        request: Request,
+        deployment: DeploymentConfig,
+        *,
+        emulate_output: bool,
+        client_betas: str | None,
     ) -> Response:
         if request.max_tokens is None and deployment.max_tokens is not None:
             request.max_tokens = deployment.max_tokens
@@ -62,12 +80,13 @@ class Gateway:
         if not deployment.reasoning:
             request.reasoning = None  # rule *reasoning-off*: this upstream rejects reasoning settings
         output_tool = emulate_with_tool(request) if emulate_output else None
+        client_model = request.model or deployment.name  # rule *client-model-name*
         try:
             payload = orjson.dumps(upstream.encode_request(request, deployment.upstream_model))
         except InvalidRequest as error:
-            raise _in_client_terms(error, client) from None
+            raise _in_client_terms(error, client, request) from None
         headers = upstream.upstream_headers(deployment.api_key)
-        if upstream.name == "anthropic_messages" and (betas := deployment.anthropic_beta.filter(None)):
+        if upstream.name == "anthropic_messages" and (betas := deployment.anthropic_beta.filter(client_betas)):
             headers["anthropic-beta"] = betas
         answer = await self.upstreams.post(
             deployment, upstream.upstream_path, payload, headers, stream=request.stream
@@ -77,8 +96,9 @@ class Gateway:
             response = upstream.decode_response(await _read_json(answer))
             if output_tool is not None:
                 response = unwrap_response(response, output_tool)
+            response.model = client_model
             return json_response(client.encode_response(response, request))
-        upstream_events = canonical_events(answer, upstream.stream_decoder())
+        upstream_events = named_model(canonical_events(answer, upstream.stream_decoder()), client_model)
         if output_tool is not None:
             upstream_events = unwrap_stream(upstream_events, output_tool)
         events = EventPump(upstream_events)
@@ -169,14 +189,48 @@ _WIRE_PARAM_NAMES: dict[str, dict[str, str]] = {
 }
 
 
-def _in_client_terms(error: InvalidRequest, client: Codec) -> InvalidRequest:
-    """An upstream encoder names canonical fields; the client should read its own field names."""
-    wire = _WIRE_PARAM_NAMES[client.name].get(error.param or "")
+_CANONICAL_MESSAGE_PATH = re.compile(r"^messages\[(\d+)\](.*)$")
+
+# Where each dialect keeps its reasoning settings, for deployments with ``reasoning: false``.
+_REASONING_SETTINGS: dict[str, tuple[str, ...]] = {
+    "openai_chat": ("reasoning_effort",),
+    "openai_responses": ("reasoning",),
+    "anthropic_messages": ("thinking",),
+}
+
+
+def _in_client_terms(error: InvalidRequest, client: Codec, request: Request) -> InvalidRequest:
+    """An upstream encoder names canonical fields and message indexes; the client should read its own."""
+    param = error.param or ""
+    wire = _WIRE_PARAM_NAMES[client.name].get(param)
+    if wire is None and (found := _CANONICAL_MESSAGE_PATH.match(param)):
+        index = int(found.group(1))
+        source = request.messages[index].source if index < len(request.messages) else None
+        wire = source + found.group(2) if source else None
     if wire is None:
         return error
-    error.message = error.message.replace(f"'{error.param}'", f"'{wire}'")
+    error.message = error.message.replace(param, wire)
     error.param = wire
     return error
+
+
+def _carries_foreign_reasoning(request: Request, dialect: str) -> bool:
+    return any(
+        isinstance(part, ReasoningPart) and part.origin is not None and part.origin != dialect
+        for message in request.messages
+        if message.role == "assistant"
+        for part in message.content
+    )
+
+
+def _strip_reasoning_settings(parsed: dict[str, Any], dialect: str) -> None:
+    for key in _REASONING_SETTINGS[dialect]:
+        parsed.pop(key, None)
+    output_config = parsed.get("output_config")
+    if dialect == "anthropic_messages" and isinstance(output_config, dict):
+        output_config.pop("effort", None)
+        if not output_config:
+            parsed.pop("output_config")
 
 
 def _retry_after_header(answer: UpstreamResponse) -> dict[str, str]:

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Final, Generic, TypeVar
 
 from dragoman.canonical.errors import GatewayError, InternalError, UpstreamProtocolError
-from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish
+from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish, StreamStart
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
 from dragoman.sse import SSEDecoder
@@ -44,6 +44,14 @@ async def canonical_events(upstream: UpstreamResponse, decoder: StreamDecoder) -
     except UnicodeDecodeError as error:
         raise UpstreamProtocolError(f"the upstream {upstream.where} sent invalid UTF-8: {error}") from error
     for event in decoder.finish():
+        yield event
+
+
+async def named_model(events: AsyncIterator[StreamEvent], model: str) -> AsyncIterator[StreamEvent]:
+    """The stream names the model the client asked for (rule *client-model-name*)."""
+    async for event in events:
+        if isinstance(event, StreamStart):
+            event.model = model
         yield event
 
 

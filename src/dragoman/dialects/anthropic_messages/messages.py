@@ -56,7 +56,7 @@ def decode_system(value: object) -> list[Message]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [Message("system", [TextPart(value)])] if value else []
+        return [Message("system", [TextPart(value)], source="system")] if value else []
     if not isinstance(value, list):
         raise InvalidRequest("'system' must be a string or an array of text blocks", param="system")
     parts: list[Part] = []
@@ -65,7 +65,7 @@ def decode_system(value: object) -> list[Message]:
         if not isinstance(item, dict) or item.get("type") != "text":
             raise InvalidRequest(f"'{path}' must be a text block ({{\"type\": \"text\", \"text\": …}})", param=path)
         parts.append(decode_text_block(item, path, None))
-    return [Message("system", parts)] if parts else []
+    return [Message("system", parts, source="system")] if parts else []
 
 
 def decode_messages(value: object, untranslated: list[str]) -> list[Message]:
@@ -83,12 +83,12 @@ def decode_messages(value: object, untranslated: list[str]) -> list[Message]:
         parts = _decode_content(item.get("content"), role, f"{path}.content", untranslated)
         results: list[Part] = [part for part in parts if isinstance(part, ToolResultPart)]
         if results:
-            messages.append(Message("tool", results))
+            messages.append(Message("tool", results, source=path))
             rest: list[Part] = [part for part in parts if not isinstance(part, ToolResultPart)]
             if rest:
-                messages.append(Message(role, rest))
+                messages.append(Message(role, rest, source=path))
         else:
-            messages.append(Message(role, parts))
+            messages.append(Message(role, parts, source=path))
     return messages
 
 

@@ -69,7 +69,7 @@ def decode_messages(raw: object, untranslated: list[str]) -> list[Message]:
             if messages and messages[-1].role == "tool":
                 messages[-1].content.append(result)
             else:
-                messages.append(Message("tool", [result]))
+                messages.append(Message("tool", [result], source=path))
         elif wire_role == "function":
             untranslated.append(path)
         else:
@@ -85,7 +85,7 @@ def _decode_message(message: JSONObject, wire_role: object, path: str, untransla
         raise InvalidRequest(f"'{path}.role' must be one of {_ROLE_NAMES}, got {wire_role!r}", param=f"{path}.role")
     name = optional_str(message, "name", f"{path}.name")
     if role != "assistant":
-        return Message(role, decode_content(message.get("content"), path, role, untranslated), name)
+        return Message(role, decode_content(message.get("content"), path, role, untranslated), name, source=path)
     parts: list[Part] = []
     reasoning = decode_history_reasoning(message)
     if reasoning is not None:
@@ -101,7 +101,7 @@ def _decode_message(message: JSONObject, wire_role: object, path: str, untransla
     for key in _ASSISTANT_UNTRANSLATED:
         if message.get(key):
             untranslated.append(f"{path}.{key}")
-    return Message(role, parts, name)
+    return Message(role, parts, name, source=path)
 
 
 def decode_content(content: object, path: str, role: str, untranslated: list[str]) -> list[Part]:

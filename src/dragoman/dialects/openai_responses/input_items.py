@@ -78,12 +78,12 @@ class DecodedInput:
     foreign_proofs: list[JSONObject] = field(default_factory=list)
     """Reasoning items carrying another dialect's wrapped proof (rule foreign-proofs-not-forwarded)."""
 
-    def add(self, role: Role, parts: list[Part]) -> None:
+    def add(self, role: Role, parts: list[Part], source: str | None = None) -> None:
         last = self.messages[-1] if self.messages else None
         if role in ("assistant", "tool") and last is not None and last.role == role:
             last.content.extend(parts)
         else:
-            self.messages.append(Message(role, parts))
+            self.messages.append(Message(role, parts, source=source))
 
 
 # --- decoding ---
@@ -117,7 +117,7 @@ def _message(item: JSONObject, path: str, decoded: DecodedInput) -> None:
         )
     content = item.get("content")
     if isinstance(content, str):
-        decoded.add(role, [TextPart(content)])
+        decoded.add(role, [TextPart(content)], path)
         return
     if not isinstance(content, list):
         raise InvalidRequest(f"'{path}.content' must be a string or an array of content parts",
@@ -127,7 +127,7 @@ def _message(item: JSONObject, path: str, decoded: DecodedInput) -> None:
         converted = decode_part(part, role, f"{path}.content[{index}]", decoded.untranslated)
         if converted is not None:
             parts.append(converted)
-    decoded.add(role, parts)
+    decoded.add(role, parts, path)
 
 
 def _string(item: JSONObject, key: str, path: str) -> str:

@@ -147,7 +147,7 @@ def decode_request(body: JSONObject) -> Request:
 
 def _decode_instructions(body: JSONObject) -> list[Message]:
     instructions = validate.optional_str(body, "instructions")
-    return [Message("system", [TextPart(instructions)])] if instructions else []
+    return [Message("system", [TextPart(instructions)], source="instructions")] if instructions else []
 
 
 def _decode_input(value: Any) -> DecodedInput:
