@@ -80,3 +80,11 @@ def metadata_map(value: Any, param: str) -> dict[str, str] | None:
     if not isinstance(value, dict):
         raise InvalidRequest(f"'{param}' must be an object", param=param)
     return {str(key): str(item) for key, item in value.items()}
+
+
+def token_count(container: object, key: str) -> int:
+    """A usage count read leniently from an upstream: a missing, null, negative or non-integer value is 0."""
+    if not isinstance(container, dict):
+        return 0
+    value = container.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

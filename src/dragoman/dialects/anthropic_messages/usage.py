@@ -14,28 +14,22 @@ from __future__ import annotations
 
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import JSONObject
-
-
-def _count(wire: JSONObject, key: str) -> int:
-    value = wire.get(key)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    return 0
+from dragoman.dialects.validate import token_count
 
 
 def decode_usage(wire: object) -> Usage:
     """Tolerant: a missing, ``null`` or malformed count is 0."""
     if not isinstance(wire, dict):
         return Usage()
-    cache_read = _count(wire, "cache_read_input_tokens")
-    cache_write = _count(wire, "cache_creation_input_tokens")
+    cache_read = token_count(wire, "cache_read_input_tokens")
+    cache_write = token_count(wire, "cache_creation_input_tokens")
     details = wire.get("output_tokens_details")
     return Usage(
-        input_tokens=_count(wire, "input_tokens") + cache_read + cache_write,
-        output_tokens=_count(wire, "output_tokens"),
+        input_tokens=token_count(wire, "input_tokens") + cache_read + cache_write,
+        output_tokens=token_count(wire, "output_tokens"),
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
-        reasoning_tokens=_count(details, "thinking_tokens") if isinstance(details, dict) else 0,
+        reasoning_tokens=token_count(details, "thinking_tokens") if isinstance(details, dict) else 0,
     )
 
 

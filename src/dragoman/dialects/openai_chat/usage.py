@@ -14,26 +14,20 @@ from __future__ import annotations
 
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import JSONObject
-
-
-def _count(container: object, key: str) -> int:
-    if not isinstance(container, dict):
-        return 0
-    value = container.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+from dragoman.dialects.validate import token_count
 
 
 def decode_usage(usage: object) -> Usage:
     if not isinstance(usage, dict):
         return Usage()
     prompt_details = usage.get("prompt_tokens_details")
-    cache_read = _count(prompt_details, "cached_tokens") or _count(usage, "prompt_cache_hit_tokens")
+    cache_read = token_count(prompt_details, "cached_tokens") or token_count(usage, "prompt_cache_hit_tokens")
     return Usage(
-        input_tokens=_count(usage, "prompt_tokens"),
-        output_tokens=_count(usage, "completion_tokens"),
+        input_tokens=token_count(usage, "prompt_tokens"),
+        output_tokens=token_count(usage, "completion_tokens"),
         cache_read_tokens=cache_read,
-        cache_write_tokens=_count(prompt_details, "cache_write_tokens"),
-        reasoning_tokens=_count(usage.get("completion_tokens_details"), "reasoning_tokens"),
+        cache_write_tokens=token_count(prompt_details, "cache_write_tokens"),
+        reasoning_tokens=token_count(usage.get("completion_tokens_details"), "reasoning_tokens"),
     )
 
 

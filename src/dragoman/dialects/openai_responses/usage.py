@@ -11,13 +11,7 @@ from __future__ import annotations
 
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import JSONObject
-
-
-def _count(container: object, key: str) -> int:
-    if not isinstance(container, dict):
-        return 0
-    value = container.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+from dragoman.dialects.validate import token_count
 
 
 def decode_usage(usage: object) -> Usage:
@@ -25,11 +19,11 @@ def decode_usage(usage: object) -> Usage:
         return Usage()
     input_details = usage.get("input_tokens_details")
     return Usage(
-        input_tokens=_count(usage, "input_tokens"),
-        output_tokens=_count(usage, "output_tokens"),
-        cache_read_tokens=_count(input_details, "cached_tokens"),
-        cache_write_tokens=_count(input_details, "cache_write_tokens"),
-        reasoning_tokens=_count(usage.get("output_tokens_details"), "reasoning_tokens"),
+        input_tokens=token_count(usage, "input_tokens"),
+        output_tokens=token_count(usage, "output_tokens"),
+        cache_read_tokens=token_count(input_details, "cached_tokens"),
+        cache_write_tokens=token_count(input_details, "cache_write_tokens"),
+        reasoning_tokens=token_count(usage.get("output_tokens_details"), "reasoning_tokens"),
     )
 
 
