@@ -26,7 +26,7 @@ Endpoint = Callable[[HTTPRequest], Awaitable[Response]]
 
 def dialect_for_path(path: str) -> Codec:
     """The dialect a client calling ``path`` speaks, for rendering errors on unknown routes."""
-    if path.startswith(("/v1/messages", "/messages")) or path.startswith("/v1/complete"):
+    if path.startswith(("/v1/messages", "/messages", "/v1/complete")):
         return CODECS["anthropic_messages"]
     if path.startswith(("/v1/responses", "/responses")):
         return CODECS["openai_responses"]

@@ -51,14 +51,17 @@ def _check(parsed: dict[str, Any], counter: Counter) -> str:
     return model or ""
 
 
+def _estimate(parsed: dict[str, Any], counter: Counter) -> Response:
+    return json_response(counter.answer(estimate_input_tokens(parsed)), headers=ESTIMATE_HEADER)
+
+
 async def count_tokens(gateway: Gateway, http_request: HTTPRequest, counter: Counter) -> Response:
     codec = CODECS[counter.dialect]
     try:
         parsed = parse_json_object(await read_body(http_request, gateway.config.server.max_body_bytes))
         deployment = gateway.registry.resolve(_check(parsed, counter))
-        estimate = json_response(counter.answer(estimate_input_tokens(parsed)), headers=ESTIMATE_HEADER)
         if deployment.dialect != counter.dialect:
-            return estimate
+            return _estimate(parsed, counter)
         parsed["model"] = deployment.upstream_model
         headers = codec.upstream_headers(deployment.api_key)
         if counter.dialect == "anthropic_messages":
@@ -68,7 +71,7 @@ async def count_tokens(gateway: Gateway, http_request: HTTPRequest, counter: Cou
         )
         body = await answer.read()
         if answer.status in (404, 405, 501):
-            return estimate  # a compatible server without a counting endpoint
+            return _estimate(parsed, counter)  # a compatible server without a counting endpoint
         if answer.status < 500:
             return Response(body, status_code=answer.status, media_type=answer.headers.get("content-type", JSON))
         raise codec.decode_error(answer.status, body)

@@ -19,7 +19,7 @@ from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, Stre
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
-from dragoman.server.streaming import EventPump, _TimedOut
+from dragoman.server.streaming import EventPump, TimedOut
 from dragoman.sse import SSEDecoder, SSEMessage, encode_sse
 
 log = logging.getLogger("dragoman.passthrough")
@@ -83,7 +83,7 @@ class PassthroughStream:
         """Wait up to one keepalive interval for the first bytes; an upstream error reported there before
         any content is raised, so the client gets a real HTTP error status."""
         chunk = await self._pump.next(self._interval)
-        if chunk is None or isinstance(chunk, _TimedOut):
+        if chunk is None or isinstance(chunk, TimedOut):
             return
         messages = self._sse.feed(chunk)
         self._held = (chunk, messages)
@@ -102,7 +102,7 @@ class PassthroughStream:
                     pulled = await self._pump.next(self._interval)
                     if pulled is None:
                         break
-                    if not isinstance(pulled, _TimedOut):
+                    if not isinstance(pulled, TimedOut):
                         messages = self._sse.feed(pulled)
                         self._observe(messages)
                         self._held = (pulled, messages)
@@ -120,23 +120,21 @@ class PassthroughStream:
         except _UpstreamReportedError as reported:
             if reported.before:
                 yield b"".join(encode_sse(message.data.encode(), message.event) for message in reported.before)
-            async for frames in self._render_error(reported.error):
-                yield frames
+            yield self._render_error(reported.error)
         except GatewayError as error:
             # The upstream broke off or sent something unreadable: the client must not see a silently
             # truncated stream, so the error goes inside it in the client's (here: the upstream's) dialect.
             log.warning("relayed stream from %s failed: %s", self._upstream.where, error.message)
-            async for frames in self._render_error(error):
-                yield frames
+            yield self._render_error(error)
         finally:
             await self._pump.aclose()
             self._upstream.close()
 
-    async def _render_error(self, error: GatewayError) -> AsyncIterator[bytes]:
+    def _render_error(self, error: GatewayError) -> bytes:
         if self._start is not None:
             self._encoder.encode(self._start)  # only to give the encoder the stream's identity
         frames = self._encoder.encode(StreamError(error))
-        yield frames if self._last_sequence is None else continue_numbering(frames, self._last_sequence)
+        return frames if self._last_sequence is None else continue_numbering(frames, self._last_sequence)
 
     def _relay(self, chunk: bytes, messages: list[SSEMessage]) -> bytes:
         if not self._hide_usage_chunk:

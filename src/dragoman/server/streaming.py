@@ -22,11 +22,12 @@ from dragoman.sse import SSEDecoder
 log = logging.getLogger("dragoman.stream")
 T = TypeVar("T")
 
-class _TimedOut:
+
+class TimedOut:
     """The wait limit passed before the next event arrived."""
 
 
-TIMED_OUT: Final = _TimedOut()
+TIMED_OUT: Final = TimedOut()
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 
@@ -64,7 +65,7 @@ class EventPump(Generic[T]):
         self._iterator = iterator
         self._pending: asyncio.Future[T] | None = None
 
-    async def next(self, timeout: float) -> T | _TimedOut | None:
+    async def next(self, timeout: float) -> T | TimedOut | None:
         """The next event, ``None`` at the end, or ``TIMED_OUT`` (the pull stays pending for next time)."""
         if self._pending is None:
             self._pending = asyncio.ensure_future(anext(self._iterator))
@@ -109,7 +110,7 @@ class TranslatedStream:
         """Read until content starts or ``keepalive_interval`` passes; raise an early upstream error."""
         while True:
             event = await self._pump.next(self._interval)
-            if event is None or isinstance(event, _TimedOut):
+            if event is None or isinstance(event, TimedOut):
                 return
             if isinstance(event, StreamError):
                 raise event.error
@@ -134,7 +135,7 @@ class TranslatedStream:
             while not self._content_started:
                 yield encoder.keepalive()
                 pulled = await self._pump.next(self._interval)
-                if isinstance(pulled, _TimedOut):
+                if isinstance(pulled, TimedOut):
                     continue
                 if pulled is None:
                     return
