@@ -23,7 +23,7 @@ from dragoman.routing.registry import ModelRegistry
 from dragoman.server.body import parse_json_object, read_body
 from dragoman.server.passthrough import PassthroughStream
 from dragoman.server.rendering import JSON, error_response, json_response
-from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, canonical_events, named_model
+from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, canonical_events
 
 log = logging.getLogger("dragoman.handler")
 
@@ -98,7 +98,7 @@ class Gateway:
                 response = unwrap_response(response, output_tool)
             response.model = client_model
             return json_response(client.encode_response(response, request))
-        upstream_events = named_model(canonical_events(answer, upstream.stream_decoder()), client_model)
+        upstream_events = canonical_events(answer, upstream.stream_decoder(), client_model)
         if output_tool is not None:
             upstream_events = unwrap_stream(upstream_events, output_tool)
         events = EventPump(upstream_events)

@@ -31,13 +31,18 @@ TIMED_OUT: Final = TimedOut()
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 
-async def canonical_events(upstream: UpstreamResponse, decoder: StreamDecoder) -> AsyncIterator[StreamEvent]:
-    """Upstream SSE bytes → canonical events, through the upstream dialect's decoder."""
+async def canonical_events(
+    upstream: UpstreamResponse, decoder: StreamDecoder, model: str
+) -> AsyncIterator[StreamEvent]:
+    """Upstream SSE bytes → canonical events, through the upstream dialect's decoder. The stream names
+    ``model``, the one the client asked for (rule *client-model-name*)."""
     sse = SSEDecoder()
     try:
         async for chunk in upstream.chunks():
             for message in sse.feed(chunk):
                 for event in decoder.feed(message):
+                    if isinstance(event, StreamStart):
+                        event.model = model
                     yield event
         for message in sse.flush():
             for event in decoder.feed(message):
@@ -45,14 +50,6 @@ async def canonical_events(upstream: UpstreamResponse, decoder: StreamDecoder) -
     except UnicodeDecodeError as error:
         raise UpstreamProtocolError(f"the upstream {upstream.where} sent invalid UTF-8: {error}") from error
     for event in decoder.finish():
-        yield event
-
-
-async def named_model(events: AsyncIterator[StreamEvent], model: str) -> AsyncIterator[StreamEvent]:
-    """The stream names the model the client asked for (rule *client-model-name*)."""
-    async for event in events:
-        if isinstance(event, StreamStart):
-            event.model = model
         yield event
 
 
