@@ -25,17 +25,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dragoman.dialects.base import DialectName
 
-ProviderName = Literal["openai", "openai-responses", "anthropic"]
+ProviderName = Literal["openai", "openai-responses", "anthropic", "local"]
 
 DIALECT_BY_PROVIDER: dict[ProviderName, DialectName] = {
     "openai": "openai_chat",
     "openai-responses": "openai_responses",
     "anthropic": "anthropic_messages",
+    "local": "openai_chat",  # the embedded model answers in chat-completions shapes (llama-cpp-python's own)
 }
 
 DEFAULT_TIMEOUT_SECONDS = 180.0
 DEFAULT_KEEPALIVE_SECONDS = 15.0
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+DEFAULT_STORAGE = "./dragoman.db"
+MASTER_KEY_VARIABLE = "DRAGOMAN_MASTER_KEY"
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -63,10 +66,19 @@ class AnthropicBetaConfig(_Strict):
         return ",".join(kept) or None
 
 
+class PricingConfig(_Strict):
+    """USD per million tokens. Cached input defaults to the input price, as do cache writes."""
+
+    input_per_mtok: float = Field(0.0, ge=0)
+    output_per_mtok: float = Field(0.0, ge=0)
+    cached_input_per_mtok: float | None = Field(None, ge=0)
+    cache_write_per_mtok: float | None = Field(None, ge=0)
+
+
 class DeploymentConfig(_Strict):
     name: str = Field(min_length=1)
     provider: ProviderName
-    base_url: str
+    base_url: str = ""
     api_key: str | None = None
     model: str | None = None
     timeout: float = Field(DEFAULT_TIMEOUT_SECONDS, gt=0)
@@ -76,13 +88,26 @@ class DeploymentConfig(_Strict):
     reasoning: bool = True
     structured_output: Literal["native", "tool"] = "native"
     anthropic_beta: AnthropicBetaConfig = Field(default_factory=AnthropicBetaConfig)
+    pricing: PricingConfig | None = None
+    # provider: local (the embedded llama.cpp model)
+    model_path: str | None = None  # a GGUF file; unset: the bundled SmolLM2-135M-Instruct
+    n_ctx: int = Field(2048, gt=0)
+    n_threads: int | None = Field(None, gt=0)
+    chat_format: str | None = None
+    max_queue: int = Field(8, ge=0)  # requests waiting for the model beyond the one it is generating
 
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _base_url_unless_local(self) -> DeploymentConfig:
+        if self.provider != "local" and not self.base_url:
+            raise ValueError(f"base_url is required for provider {self.provider!r}")
+        return self
 
     @property
     def upstream_model(self) -> str:
@@ -98,10 +123,50 @@ class ServerConfig(_Strict):
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, gt=0)
 
 
+class AuthConfig(_Strict):
+    """With a master key every ``/v1/*`` request needs a valid key. ``DRAGOMAN_MASTER_KEY`` works too."""
+
+    master_key: str | None = Field(None, min_length=8)
+    # How long a replica trusts a key it has looked up before reading it again (limit changes take this
+    # long to reach other replicas; revocations reach every replica sharing Redis at once).
+    key_cache_seconds: float = Field(2.0, ge=0)
+
+
+class RedisConfig(_Strict):
+    url: str
+    on_failure: Literal["open", "closed"] = "open"  # Redis unreachable: allow (logged) or refuse with 503
+    prefix: str = Field("dragoman", min_length=1)  # namespace of every key dragoman writes
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+
+class UsageConfig(_Strict):
+    flush_interval: float = Field(1.0, gt=0)  # seconds between batched writes of usage records
+    batch_size: int = Field(500, gt=0)
+
+
 class Config(_Strict):
     models: list[DeploymentConfig] = Field(default_factory=list)
     default_model: str | None = None
     server: ServerConfig = Field(default_factory=ServerConfig)
+    auth: AuthConfig | None = None
+    storage: str = DEFAULT_STORAGE  # a SQLite file path, sqlite:///path, or postgresql://…
+    redis: RedisConfig | None = None
+    usage: UsageConfig = Field(default_factory=UsageConfig)
+
+    @field_validator("redis", mode="before")
+    @classmethod
+    def _redis_shorthand(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+    @property
+    def master_key(self) -> str | None:
+        return (self.auth.master_key if self.auth else None) or os.environ.get(MASTER_KEY_VARIABLE) or None
 
     @model_validator(mode="after")
     def _default_model_is_configured(self) -> Config:

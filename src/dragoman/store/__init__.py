@@ -1,0 +1,1 @@
+"""Durable state: API keys and usage records, in SQLite (default) or PostgreSQL."""
