@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol
 from dragoman.canonical.errors import GatewayError
 from dragoman.canonical.events import StreamEvent
 from dragoman.canonical.request import Request
-from dragoman.canonical.response import Response
+from dragoman.canonical.response import Response, Usage
 from dragoman.sse import SSEMessage
 
 DialectName = Literal["openai_chat", "openai_responses", "anthropic_messages"]
@@ -64,6 +64,10 @@ class Codec(Protocol):
     def encode_request(self, request: Request, model: str) -> JSONObject: ...
 
     def decode_response(self, body: JSONObject) -> Response: ...
+
+    def decode_usage(self, body: JSONObject) -> Usage:
+        """Only the usage of a non-streamed answer (cheaper than ``decode_response`` on the relay path)."""
+        ...
 
     def stream_decoder(self) -> StreamDecoder: ...
 

@@ -12,12 +12,13 @@ from typing import Final
 
 from dragoman.canonical.errors import GatewayError
 from dragoman.canonical.request import Request
-from dragoman.canonical.response import Response
+from dragoman.canonical.response import Response, Usage
 from dragoman.dialects.anthropic_messages.errors import decode_error, encode_error
 from dragoman.dialects.anthropic_messages.request import decode_request, encode_request
 from dragoman.dialects.anthropic_messages.response import decode_response, encode_response
 from dragoman.dialects.anthropic_messages.stream_decode import AnthropicStreamDecoder
 from dragoman.dialects.anthropic_messages.stream_encode import AnthropicStreamEncoder
+from dragoman.dialects.anthropic_messages.usage import decode_usage
 from dragoman.dialects.base import Codec, DialectName, JSONObject
 
 DEFAULT_MAX_TOKENS = 8192
@@ -53,6 +54,9 @@ class AnthropicMessagesCodec:
 
     def decode_response(self, body: JSONObject) -> Response:
         return decode_response(body)
+
+    def decode_usage(self, body: JSONObject) -> Usage:
+        return decode_usage(body.get("usage"))
 
     def stream_decoder(self) -> AnthropicStreamDecoder:
         return AnthropicStreamDecoder()

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dragoman.canonical.errors import GatewayError
 from dragoman.canonical.request import Request
-from dragoman.canonical.response import Response
+from dragoman.canonical.response import Response, Usage
 from dragoman.dialects import openai_errors
 from dragoman.dialects.base import Codec, DialectName, JSONObject
 from dragoman.dialects.openai_chat import request as chat_request
 from dragoman.dialects.openai_chat import response as chat_response
 from dragoman.dialects.openai_chat.stream_decode import ChatStreamDecoder
 from dragoman.dialects.openai_chat.stream_encode import ChatStreamEncoder
+from dragoman.dialects.openai_chat.usage import decode_usage
 
 
 class OpenAIChatCodec:
@@ -52,6 +53,9 @@ class OpenAIChatCodec:
 
     def decode_response(self, body: JSONObject) -> Response:
         return chat_response.decode_response(body)
+
+    def decode_usage(self, body: JSONObject) -> Usage:
+        return decode_usage(body.get("usage"))
 
     def stream_decoder(self) -> ChatStreamDecoder:
         return ChatStreamDecoder()

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dragoman.canonical.errors import GatewayError
 from dragoman.canonical.request import Request
-from dragoman.canonical.response import Response
+from dragoman.canonical.response import Response, Usage
 from dragoman.dialects import openai_errors
 from dragoman.dialects.base import Codec, DialectName, JSONObject
 from dragoman.dialects.openai_responses.request import decode_request, encode_request
 from dragoman.dialects.openai_responses.response import decode_response, encode_response
 from dragoman.dialects.openai_responses.stream_decode import ResponsesStreamDecoder
 from dragoman.dialects.openai_responses.stream_encode import ResponsesStreamEncoder
+from dragoman.dialects.openai_responses.usage import decode_usage
 
 
 class ResponsesCodec:
@@ -50,6 +51,9 @@ class ResponsesCodec:
 
     def decode_response(self, body: JSONObject) -> Response:
         return decode_response(body)
+
+    def decode_usage(self, body: JSONObject) -> Usage:
+        return decode_usage(body.get("usage"))
 
     def stream_decoder(self) -> ResponsesStreamDecoder:
         return ResponsesStreamDecoder()
