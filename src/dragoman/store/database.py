@@ -8,6 +8,7 @@ and a relative path, four for an absolute one) or ``postgresql://user:password@h
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from alembic import command
 from alembic.config import Config
@@ -60,17 +61,35 @@ def async_url(storage: str) -> URL:
     )
 
 
-def describe_storage(storage: str) -> str:
-    """What ``storage`` names, for logs and messages: never its password (nor the query string, which may carry
-    one)."""
-    url = async_url(storage)
-    if url.get_backend_name() == "sqlite":
-        return f"SQLite file {Path(url.database or '').resolve()}"
-    where = url.host or "the local socket"
-    if url.port is not None:
-        where += f":{url.port}"
-    user = f" as {url.username}" if url.username else ""
-    return f"PostgreSQL database {url.database} on {where}{user}"
+def describe_storage(url: str) -> str:
+    """What ``url`` names, for logs and messages, never with its password (nor the query string, which may carry
+    one). Any URL may be described (a Redis URL too), and this never raises: a setting that names no usable
+    database is still described, ``async_url`` says what is wrong with it."""
+    try:
+        database_url = async_url(url)
+    except StorageUrlError:
+        return _without_secrets(url)
+    if database_url.get_backend_name() == "sqlite":
+        return f"SQLite file {Path(database_url.database or '').resolve()}"
+    where = database_url.host or "the local socket"
+    if database_url.port is not None:
+        where += f":{database_url.port}"
+    user = f" as {database_url.username}" if database_url.username else ""
+    return f"PostgreSQL database {database_url.database} on {where}{user}"
+
+
+def _without_secrets(url: str) -> str:
+    if "://" not in url:
+        return repr(url)  # not a URL, so no password in it (an empty setting, say)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "an unreadable URL"
+    netloc = (f"{parts.username}@" if parts.username else "") + (parts.hostname or "")
+    if port is not None:
+        netloc += f":{port}"
+    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 def alembic_config() -> Config:
@@ -116,12 +135,16 @@ def _upgrade_to_head(connection: Connection) -> None:
 
 
 def _create_engine(url: URL) -> AsyncEngine:
+    # hide_parameters: database errors end up in logs, and their parameters would be key hashes and usage rows.
     if url.get_backend_name() != "sqlite":
         # pre-ping: after a database restart the first request gets a fresh connection, not a dead one.
         return create_async_engine(
-            url, pool_pre_ping=True, connect_args={"server_settings": {"application_name": "dragoman"}}
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"server_settings": {"application_name": "dragoman"}},
         )
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure_sqlite(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
