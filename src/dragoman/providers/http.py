@@ -1,19 +1,43 @@
-"""HTTP transport to upstreams: one pooled keep-alive aiohttp session shared by every deployment."""
+"""HTTP transport to upstreams: one pooled keep-alive aiohttp session shared by every deployment.
+
+``provider: local`` deployments are answered in-process by the embedded model (``dragoman.providers.local``)
+behind the same :class:`UpstreamResponse` interface.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from typing import Protocol
 
 import aiohttp
 
 from dragoman.config import DeploymentConfig
 from dragoman.providers.errors import upstream_exceptions
+from dragoman.providers.local import LocalModels
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
-class UpstreamResponse:
+class UpstreamResponse(Protocol):
     """An open upstream answer: status and headers are known, the body is read by the caller."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def where(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+    def retry_after(self) -> float | None: ...
+    async def read(self) -> bytes: ...
+    def chunks(self) -> AsyncIterator[bytes]: ...
+    def close(self) -> None: ...
+    def release(self) -> None: ...
+
+
+class HTTPUpstreamResponse:
+    """An open answer of an HTTP upstream (:class:`UpstreamResponse` over aiohttp)."""
 
     __slots__ = ("_response", "timeout", "where")
 
@@ -74,12 +98,14 @@ def _salvage_buffered(reader: aiohttp.StreamReader) -> bytes:
 class UpstreamClient:
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self._local = LocalModels()
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=30)
         self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
 
     async def close(self) -> None:
+        await self._local.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -91,6 +117,8 @@ class UpstreamClient:
 
         ``timeout`` bounds the wait for the answer; for streams it then bounds each gap between chunks.
         """
+        if deployment.provider == "local":
+            return await self._local.post(deployment, path, body, headers, stream=stream)
         assert self._session is not None, "UpstreamClient.start() was not awaited"
         url = deployment.base_url + path
         where = deployment.id or deployment.name
@@ -102,4 +130,4 @@ class UpstreamClient:
         )
         with upstream_exceptions(where, timeout):
             response = await self._session.post(url, data=body, headers=headers, timeout=client_timeout)
-        return UpstreamResponse(response, where, timeout)
+        return HTTPUpstreamResponse(response, where, timeout)
