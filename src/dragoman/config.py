@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -231,6 +231,10 @@ class Config(_Strict):
     storage: str = DEFAULT_STORAGE  # a SQLite file path, sqlite:///path, or postgresql://…
     redis: RedisConfig | None = None
     usage: UsageConfig = Field(default_factory=UsageConfig)
+    # Local model servers (dragoman.discovery): true probes Ollama, llama.cpp, vLLM and LM Studio on their usual
+    # ports; discover_urls are probed unless discover is false. Unset: off, except with no config at all.
+    discover: bool | None = None
+    discover_urls: list[Annotated[str, Field(pattern=r"^https?://[^/]+")]] = Field(default_factory=list)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
 
     @field_validator("redis", mode="before")
