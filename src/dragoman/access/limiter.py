@@ -27,7 +27,7 @@ class LimitSnapshot:
 
     requests_limit: int | None = None
     requests_remaining: int | None = None
-    requests_reset_seconds: float | None = None  # until one more request is allowed (0 if now)
+    requests_reset_seconds: float | None = None  # until the oldest counted request leaves the window (0: none)
     tokens_limit: int | None = None
     tokens_remaining: int | None = None
     tokens_reset_seconds: float | None = None
