@@ -11,11 +11,11 @@ from typing import Any
 import httpx2
 import pytest
 from starlette.applications import Starlette
-from tests.services import postgres_database
 
 from dragoman.access.runtime import AccessRuntime, open_runtime
 from dragoman.config import Config
 from dragoman.server.admin import admin_routes
+from tests.services import postgres_database
 
 MASTER_KEY = "mk-admin-tests-0123456789"
 MASTER = {"authorization": f"Bearer {MASTER_KEY}"}

@@ -4,15 +4,16 @@ And a revocation through one replica's admin API refusing the key at once on ano
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
-from tests.admin.conftest import MASTER, REMOTE, admin_client, bearer, make_config, opened
-from tests.admin.test_keys_api import assert_error, create
-from tests.services import redis_prefix, redis_url
 
 from dragoman.access.runtime import AccessRuntime
 from dragoman.canonical.errors import AuthenticationFailed
+from tests.admin.conftest import MASTER, REMOTE, admin_client, bearer, make_config, opened
+from tests.admin.test_keys_api import assert_error, create
+from tests.services import redis_prefix, redis_url
 
 KEY_ROUTES = [
     ("GET", "/admin/keys"),
@@ -72,14 +73,15 @@ async def test_open_mode_refuses_other_clients(sqlite_storage: str, host: str) -
             own = await remote.get("/admin/usage", headers=bearer(secret))
             assert own.status_code == 200
             assert_error(await remote.delete(f"/admin/keys/{key['id']}", headers=bearer(secret)), 403)
-        assert (await runtime.store.get_key(key["id"])) is not None
-        assert (await runtime.store.get_key(key["id"])).revoked_at is None  # type: ignore[union-attr]
+        stored = await runtime.store.get_key(key["id"])
+        assert stored is not None and stored.revoked_at is None
 
 
 async def test_revocation_reaches_another_replica_at_once(storage: str) -> None:
     """Two replicas share storage and Redis; each trusts a looked-up key for a minute. A revocation through
     replica A's admin API is refused by replica B on its very next admission, cache or not."""
-    sections = {"redis": {"url": redis_url(), "prefix": redis_prefix()}, "auth": {"key_cache_seconds": 60}}
+    sections: dict[str, Any] = {"redis": {"url": redis_url(), "prefix": redis_prefix()},
+                                "auth": {"key_cache_seconds": 60}}
     config = make_config(storage, **sections)
     async with opened(config) as replica_a, opened(config) as replica_b, admin_client(replica_a) as admin_a:
         key, secret = await create(admin_a, rpm=100)

@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx2
 import pytest
-from tests.admin.conftest import MASTER, admin_client, bearer, make_config, opened
 
 from dragoman.access.keys import hash_secret
 from dragoman.access.runtime import AccessRuntime
 from dragoman.canonical.errors import AuthenticationFailed
+from tests.admin.conftest import MASTER, admin_client, bearer, make_config, opened
 
 
 async def create(admin: httpx2.AsyncClient, **body: Any) -> tuple[dict[str, Any], str]:

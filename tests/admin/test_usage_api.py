@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx2
 import pytest
-from tests.admin.conftest import MASTER, bearer
-from tests.admin.test_keys_api import assert_error, create
 
 from dragoman.access.runtime import AccessRuntime
 from dragoman.access.usage import UsageRecord
+from tests.admin.conftest import MASTER, bearer
+from tests.admin.test_keys_api import assert_error, create
 
 DAY_ONE = datetime(2030, 3, 1, 9, 30, tzinfo=UTC)
 DAY_TWO = DAY_ONE + timedelta(days=1)
