@@ -23,7 +23,7 @@ from dragoman.access.usage import UsageQuery
 from dragoman.access.usage_report import usage_report
 from dragoman.canonical.errors import GatewayError, InvalidRequest
 from dragoman.config import Config, ConfigError, load_config
-from dragoman.store.database import describe_storage
+from dragoman.store.database import StorageUrlError, describe_storage
 
 T = TypeVar("T")
 
@@ -133,8 +133,18 @@ def _run(config_path: str | None, work: Callable[[AccessRuntime], Awaitable[T]])
         if option is not None:
             raise click.UsageError(_in_option_names(error.message, option)) from None
         raise click.ClickException(error.message) from None
-    except (SQLAlchemyError, RedisError, OSError) as error:
-        raise click.ClickException(f"storage {describe_storage(config.storage)}: {error}") from None
+    except StorageUrlError as error:
+        raise click.ClickException(str(error)) from None
+    except (SQLAlchemyError, OSError) as error:
+        raise click.ClickException(f"{describe_storage(config.storage)}: {_first_line(error)}") from None
+    except RedisError as error:
+        where = describe_storage(config.redis.url) if config.redis else "Redis"
+        raise click.ClickException(f"{where}: {_first_line(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    """SQLAlchemy's messages go on with the statement and a documentation link; the first line says what failed."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 _FIELD_WORDS = re.compile(r"\b(" + "|".join(field for field in OPTION_BY_FIELD if "_" in field) + r")\b")

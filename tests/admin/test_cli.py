@@ -181,6 +181,18 @@ def test_a_bad_config_is_named(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "storage" in result.output
 
 
+@pytest.mark.parametrize(("storage", "message"), [
+    ("postgresql://postgres@127.0.0.1:1/nowhere", "PostgreSQL database nowhere on 127.0.0.1:1"),
+    ("mysql://db/dragoman", "unsupported database 'mysql'"),
+])
+def test_unusable_storage_is_named(tmp_path: Path, storage: str, message: str) -> None:
+    path = tmp_path / "dragoman.yaml"
+    path.write_text(yaml.safe_dump({"storage": storage}))
+    result = run(keys, "list", config=str(path))
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
 def test_usage_table(config_path: str) -> None:
     alice = create_json(config_path, "--name", "alice")["key"]
     bob = create_json(config_path, "--name", "bob")["key"]
