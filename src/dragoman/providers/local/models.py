@@ -83,6 +83,12 @@ class LocalModels:
             engine = self._engines[settings] = Engine(settings, name)
         return engine
 
+    def queue_depth(self, deployment: DeploymentConfig) -> int:
+        """Requests admitted to the deployment's model: the one being generated and those waiting."""
+        settings = self._settings.get(settings_key(deployment))
+        engine = self._engines.get(settings) if settings is not None else None
+        return engine.admitted if engine is not None else 0
+
     async def close(self) -> None:
         engines, self._engines = list(self._engines.values()), {}
         for engine in engines:

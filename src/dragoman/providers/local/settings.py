@@ -14,6 +14,9 @@ from dragoman.providers.local.locate import model_file, require_engine
 
 # llama-cpp-python chat formats that can call tools; every other format renders a plain chat template.
 TOOL_CHAT_FORMATS = frozenset({"chatml-function-calling", "functionary", "functionary-v1", "functionary-v2"})
+# llama.cpp raises a smaller context to this size, and llama-cpp-python then fails on every prompt longer than
+# the size it was asked for; so smaller sizes are raised here first.
+MIN_CONTEXT = 256
 # SmolLM2 speaks ChatML, so its tool-calling variant serves plain chats just as well and also takes tools.
 BUNDLED_CHAT_FORMAT = "chatml-function-calling"
 
@@ -33,8 +36,8 @@ class EngineSettings:
         chat_format = deployment.chat_format
         if chat_format is None and deployment.model_path is None:
             chat_format = BUNDLED_CHAT_FORMAT
-        return cls(model_file(deployment.model_path), deployment.n_ctx, deployment.n_threads, chat_format,
-                   deployment.max_queue)
+        return cls(model_file(deployment.model_path), max(deployment.n_ctx, MIN_CONTEXT), deployment.n_threads,
+                   chat_format, deployment.max_queue)
 
     @property
     def calls_tools(self) -> bool:
