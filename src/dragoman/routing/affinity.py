@@ -8,7 +8,10 @@ produced each of them (``response_keys``, or ``StreamKeys`` over a stream's even
 ``preferred_member`` finds the member that produced the newest one the request carries, and the router tries
 that member first when it can take the request (``Router.resolve(..., preferred=...)``).
 
-Keys are ``resp:<id>`` and ``proof:<digest>`` (a 128-bit BLAKE2b digest of the proof, which can be kilobytes).
+Keys are ``resp:<id>``, ``item:<id>`` (a Responses reasoning item's id: OpenAI re-encrypts the same item in
+``output_item.added``, ``output_item.done`` and ``response.completed``, so a client may send back any of three
+different ``encrypted_content`` values, but always the same id) and ``proof:<digest>`` (a 128-bit BLAKE2b
+digest of a proof, which can be kilobytes).
 ``MemoryAffinity`` keeps the newest ``affinity_max_entries`` for ``affinity_ttl_seconds``;
 ``dragoman.routing.redis_affinity.RedisAffinity`` shares them between replicas with the same TTL.
 """
@@ -41,6 +44,8 @@ def _unique(keys: Iterable[str]) -> list[str]:
 def _part_keys(parts: Iterable[Part]) -> Iterable[str]:
     for part in parts:
         if isinstance(part, ReasoningPart):
+            if part.id:
+                yield "item:" + part.id
             for proof in (part.signature, part.encrypted, part.redacted_data):
                 if proof:
                     yield _proof_key(proof)
@@ -55,7 +60,7 @@ def request_keys(request: Request, body: Mapping[str, Any] | None = None) -> lis
         keys.append("resp:" + previous)
     for message in reversed(request.messages):
         if message.role == "assistant":
-            keys.extend(reversed(list(_part_keys(message.content))))
+            keys.extend(_part_keys(reversed(message.content)))
     return _unique(keys)
 
 
@@ -78,8 +83,11 @@ class StreamKeys:
         match event:
             case StreamStart(id=answer_id) if answer_id and self._dialect == RESPONSES_DIALECT:
                 self.keys.append("resp:" + answer_id)
-            case BlockStart(redacted_data=data) if data:
-                self.keys.append(_proof_key(data))
+            case BlockStart(kind="reasoning", item_id=item_id, redacted_data=data):
+                if item_id:
+                    self.keys.append("item:" + item_id)
+                if data:
+                    self.keys.append(_proof_key(data))
             case ReasoningSignature(signature=proof) if proof:
                 self.keys.append(_proof_key(proof))
             case _:

@@ -316,8 +316,8 @@ class Attempt:
     ``cancelled`` (the client went away), or ``release`` (ended for a reason that says nothing about the
     member; safe in a ``finally``)."""
 
-    __slots__ = ("_clean", "_ended_at", "_first_byte_at", "_router", "deployment", "estimated_tokens", "member",
-                 "number", "started_at")
+    __slots__ = ("_charge", "_clean", "_ended_at", "_first_byte_at", "_router", "deployment", "estimated_tokens",
+                 "member", "number", "started_at")
 
     def __init__(self, router: Router, member: Member, deployment: DeploymentConfig, number: int,
                  estimated_tokens: int, *, clean: bool) -> None:
@@ -330,7 +330,7 @@ class Attempt:
         self._clean = clean  # the member had no failures on record when chosen
         self._first_byte_at: float | None = None
         self._ended_at: float | None = None
-        member.stats.started(self.started_at, estimated_tokens)
+        self._charge = member.stats.started(self.started_at, estimated_tokens)
 
     @property
     def member_id(self) -> str:
@@ -388,8 +388,7 @@ class Attempt:
         if self._ended_at is not None:
             return False
         self._ended_at = self._router.clock()
-        correction = tokens - self.estimated_tokens if tokens is not None else 0
-        self.member.stats.ended(self._ended_at, correction)
+        self.member.stats.ended(self._ended_at, self._charge, tokens)
         return True
 
     def _redacted(self, message: str) -> str:

@@ -23,28 +23,43 @@ def _ewma(previous: float | None, sample: float) -> float:
 
 
 @dataclass(slots=True)
+class TokenCharge:
+    """One request's tokens in the window, counted at its start: the estimate, then what it really used."""
+
+    at: float
+    tokens: int
+    expired: bool = False
+
+
+@dataclass(slots=True)
 class MemberStats:
     in_flight: int = 0
     ewma_first_byte: float | None = None  # seconds
     ewma_duration: float | None = None  # seconds, of successful requests
     window: float = WINDOW_SECONDS
     _starts: deque[float] = field(default_factory=deque)
-    _tokens: deque[tuple[float, int]] = field(default_factory=deque)
+    _tokens: deque[TokenCharge] = field(default_factory=deque)
     _token_sum: int = 0
 
-    def started(self, now: float, estimated_tokens: int) -> None:
+    def started(self, now: float, estimated_tokens: int) -> TokenCharge:
         self.in_flight += 1
         self._starts.append(now)
-        self.add_tokens(now, estimated_tokens)
+        charge = TokenCharge(now, estimated_tokens)
+        self._tokens.append(charge)
+        self._token_sum += estimated_tokens
+        return charge
 
-    def ended(self, now: float, token_correction: int) -> None:
+    def ended(self, now: float, charge: TokenCharge, tokens: int | None) -> None:
+        """``tokens``: what the request really used (None: keep the estimate)."""
         self.in_flight = max(0, self.in_flight - 1)
-        self.add_tokens(now, token_correction)
-
-    def add_tokens(self, now: float, tokens: int) -> None:
-        if tokens:
-            self._tokens.append((now, tokens))
-            self._token_sum += tokens
+        if tokens is None:
+            return
+        if not charge.expired:
+            self._token_sum += tokens - charge.tokens
+            charge.tokens = tokens
+        elif tokens > charge.tokens:  # a request longer than the window: what it used beyond the estimate
+            self._tokens.append(TokenCharge(now, tokens - charge.tokens))
+            self._token_sum += tokens - charge.tokens
 
     def observe_first_byte(self, seconds: float) -> None:
         self.ewma_first_byte = _ewma(self.ewma_first_byte, seconds)
@@ -58,14 +73,16 @@ class MemberStats:
 
     def tokens_in_window(self, now: float) -> int:
         self._expire(now)
-        return max(0, self._token_sum)
+        return self._token_sum
 
     def _expire(self, now: float) -> None:
         horizon = now - self.window
         while self._starts and self._starts[0] <= horizon:
             self._starts.popleft()
-        while self._tokens and self._tokens[0][0] <= horizon:
-            self._token_sum -= self._tokens.popleft()[1]
+        while self._tokens and self._tokens[0].at <= horizon:
+            charge = self._tokens.popleft()
+            charge.expired = True
+            self._token_sum -= charge.tokens
 
     def has_room(self, deployment: DeploymentConfig, now: float, estimated_tokens: int) -> bool:
         """Under its own max_parallel, rpm and tpm. A request bigger than the whole tpm still goes to a
@@ -86,5 +103,5 @@ class MemberStats:
         if deployment.rpm is not None and self.requests_in_window(now) >= deployment.rpm and self._starts:
             waits.append(self._starts[0] + self.window - now)
         if deployment.tpm is not None and self.tokens_in_window(now) >= deployment.tpm and self._tokens:
-            waits.append(self._tokens[0][0] + self.window - now)
+            waits.append(self._tokens[0].at + self.window - now)
         return max(0.0, min(waits)) if waits else 1.0
