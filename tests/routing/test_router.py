@@ -287,6 +287,17 @@ async def test_fallbacks_follow_the_pool_and_are_not_followed_further(clock: Fak
     assert plan.attempts[-1].deployment.upstream_model == "claude-x"
 
 
+async def test_a_wildcard_route_may_fall_back_to_another_model_of_its_own(clock: FakeClock) -> None:
+    config = make_config(entry("anthropic/*", ", id: anth, fallbacks: [anthropic/claude-haiku]"),
+                         routing="{retries: 0, cooldown_after_failures: 5}")
+    router = make_router(config, clock)
+    plan = router.resolve("anthropic/claude-opus")
+    assert await ids_until_exhausted(plan) == ["anth", "anth"]
+    assert [attempt.deployment.upstream_model for attempt in plan.attempts] == ["claude-opus", "claude-haiku"]
+    assert [attempt.stage for attempt in plan.attempts] == [0, 1]
+    assert await ids_until_exhausted(router.resolve("anthropic/claude-haiku")) == ["anth"]  # not its own fallback
+
+
 async def test_a_cooling_pool_goes_straight_to_its_fallback(clock: FakeClock) -> None:
     router = make_router(make_config(entry("a", ", fallbacks: [b]"), entry("b")), clock)
     await router.health.record_failure("a#0", "rate limited", cooldown=60)

@@ -44,6 +44,12 @@ class Pool:
     members: list[Member]
     strategy: Strategy
     fallbacks: tuple[str, ...] = ()
+    tiers: list[list[Member]] = field(init=False)
+    """Members grouped by priority, most preferred first; config order within a tier."""
+
+    def __post_init__(self) -> None:
+        levels = sorted({member.priority for member in self.members})
+        self.tiers = [[member for member in self.members if member.priority == level] for level in levels]
 
     @property
     def wildcard(self) -> bool:
@@ -52,11 +58,6 @@ class Pool:
     @property
     def prefix(self) -> str:
         return self.name[:-1] if self.wildcard else self.name
-
-    def tiers(self) -> list[list[Member]]:
-        """Members grouped by priority, most preferred first; config order within a tier."""
-        levels = sorted({member.priority for member in self.members})
-        return [[member for member in self.members if member.priority == level] for level in levels]
 
 
 def _group(deployments: Iterable[DeploymentConfig]) -> dict[str, list[DeploymentConfig]]:

@@ -25,7 +25,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dragoman.canonical.errors import (
@@ -88,8 +88,8 @@ class Router:
             raise NotFound(self._unknown_model_message(name), param="model", code="model_not_found")
         stages = [_Stage(*found)]
         for fallback in found[0].fallbacks:
-            extra = self._table.lookup(fallback)
-            if extra is not None and all(extra[0] is not stage.pool for stage in stages):
+            extra = self._table.lookup(fallback)  # a discovered fallback may have gone away since
+            if extra is not None and all((extra[0], extra[1]) != (stage.pool, stage.rest) for stage in stages):
                 stages.append(_Stage(*extra))
         return Plan(self, name, stages, preferred=preferred, estimated_tokens=max(0, estimated_tokens))
 
@@ -145,9 +145,13 @@ def _ms(seconds: float | None) -> float | None:
 
 @dataclass(slots=True)
 class _Stage:
+    """One pool of the plan (its own, or a fallback's; a wildcard pool may come twice, for two models)."""
+
     pool: Pool
     rest: str | None  # a wildcard route's upstream model
     repeats: int = 0
+    tried: set[str] = field(default_factory=set)  # member ids
+    errors: dict[str, GatewayError] = field(default_factory=dict)  # member id -> its last error here
 
 
 class Plan:
@@ -164,7 +168,6 @@ class Plan:
         self._preferred = preferred
         self._estimated_tokens = estimated_tokens
         self._deadline = Deadline(router.policy.deadline, router.clock)
-        self._errors: dict[str, GatewayError] = {}  # member id -> its last error in this plan
         self._last_error: GatewayError | None = None
 
     @property
@@ -191,7 +194,7 @@ class Plan:
         """Record that ``attempt`` failed before anything reached the client; True when ``next()`` should be
         asked for another attempt, False when ``error`` is the answer (the client's fault, or out of time)."""
         await attempt.failed(error)
-        self._errors[attempt.member_id] = error
+        self._stages[attempt.stage].errors[attempt.member_id] = error
         self._last_error = error
         return is_retryable(error, streamed=False) and not self._deadline.expired
 
@@ -209,14 +212,13 @@ class Plan:
     # --- choosing ---------------------------------------------------------------------------------------
 
     async def _fresh(self, stage: _Stage) -> Attempt | None:
-        tried = {attempt.member_id for attempt in self.attempts}
-        untried = [member for member in stage.pool.members if member.id not in tried]
+        untried = [member for member in stage.pool.members if member.id not in stage.tried]
         if not untried:
             return None
         router = self._router
         health = await router.health.read([member.id for member in untried])
         wall, now = router.wall_clock(), router.clock()
-        for tier in stage.pool.tiers():
+        for tier in stage.pool.tiers:
             eligible = [
                 member for member in tier
                 if member in untried and health.get(member.id, HEALTHY).available(wall)
@@ -234,7 +236,7 @@ class Plan:
         """A repeat of a tried member: the attempt; False: waited but lost the member (choose again);
         None: no repeat possible in this stage."""
         router = self._router
-        tried = [member for member in stage.pool.members if member.id in self._errors]
+        tried = [member for member in stage.pool.members if member.id in stage.errors]
         if stage.repeats >= router.policy.retries or not tried:
             return None
         health = await router.health.read([member.id for member in tried])
@@ -242,7 +244,7 @@ class Plan:
         remaining, wall, now = self._deadline.remaining(), router.wall_clock(), router.clock()
         options: list[tuple[float, int, Member]] = []
         for position, member in enumerate(tried):
-            delay = router.policy.delay(backoff, self._errors[member.id].retry_after, remaining)
+            delay = router.policy.delay(backoff, stage.errors[member.id].retry_after, remaining)
             if (delay is not None and health.get(member.id, HEALTHY).available_by(wall + delay)
                     and member.stats.has_room(member.deployment, now + delay, self._estimated_tokens)):
                 options.append((delay, member.priority * 1_000_000 + position, member))
@@ -271,7 +273,8 @@ class Plan:
         if stage.rest is not None:
             deployment = deployment.model_copy(update={"model": stage.rest})
         attempt = Attempt(self._router, member, deployment, len(self.attempts) + 1, self._estimated_tokens,
-                          clean=health.clean)
+                          clean=health.clean, stage=self._stage)
+        stage.tried.add(member.id)
         self.attempts.append(attempt)
         return attempt
 
@@ -317,14 +320,15 @@ class Attempt:
     member; safe in a ``finally``)."""
 
     __slots__ = ("_charge", "_clean", "_ended_at", "_first_byte_at", "_router", "deployment", "estimated_tokens",
-                 "member", "number", "started_at")
+                 "member", "number", "stage", "started_at")
 
     def __init__(self, router: Router, member: Member, deployment: DeploymentConfig, number: int,
-                 estimated_tokens: int, *, clean: bool) -> None:
+                 estimated_tokens: int, *, clean: bool, stage: int = 0) -> None:
         self._router = router
         self.member = member
         self.deployment = deployment  # for this request: ``id`` set; a wildcard route's ``model`` filled in
         self.number = number  # 1 for the first attempt of the plan
+        self.stage = stage  # 0: the model's own pool; 1…: its fallbacks, in order
         self.estimated_tokens = estimated_tokens
         self.started_at = router.clock()
         self._clean = clean  # the member had no failures on record when chosen
