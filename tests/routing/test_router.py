@@ -55,7 +55,7 @@ async def ids_until_exhausted(plan: Plan, error: Exception = BOOM) -> list[str]:
 async def test_names_aliases_and_member_ids(clock: FakeClock) -> None:
     config = make_config(entry("fast", ", aliases: [quick], id: primary"), entry("fast"), entry("slow"))
     router = make_router(config, clock)
-    assert router.names == ["fast", "slow"]
+    assert (router.names, router.aliases) == (["fast", "slow"], {"quick": "fast"})
     attempt = await router.resolve("quick").next()
     assert attempt.member_id == "primary" and attempt.deployment.id == "primary"
     assert (await router.resolve("slow").next()).member_id == "slow#0"
@@ -296,6 +296,18 @@ async def test_a_wildcard_route_may_fall_back_to_another_model_of_its_own(clock:
     assert [attempt.deployment.upstream_model for attempt in plan.attempts] == ["claude-opus", "claude-haiku"]
     assert [attempt.stage for attempt in plan.attempts] == [0, 1]
     assert await ids_until_exhausted(router.resolve("anthropic/claude-haiku")) == ["anth"]  # not its own fallback
+
+
+async def test_a_request_that_cannot_be_translated_stays_with_its_dialect(clock: FakeClock) -> None:
+    mixed = ("  - {name: m, provider: anthropic, base_url: http://127.0.0.1:9, id: claude}\n"
+             "  - {name: m, provider: openai-responses, base_url: http://127.0.0.1:9/v1, id: gpt}\n")
+    config = make_config(mixed, entry("other"), entry("m2", ", fallbacks: [m]"),
+                         routing="{strategy: ordered, retries: 0}")
+    router = make_router(config, clock)
+    assert await ids_until_exhausted(router.resolve("m", dialect="openai_responses")) == ["gpt"]
+    assert await ids_until_exhausted(router.resolve("m")) == ["claude", "gpt"]
+    # a pool without a member of that dialect is tried as usual (the handler then explains the refusal)
+    assert await ids_until_exhausted(router.resolve("m2", dialect="anthropic_messages")) == ["m2#0", "claude"]
 
 
 async def test_a_cooling_pool_goes_straight_to_its_fallback(clock: FakeClock) -> None:

@@ -119,6 +119,11 @@ class PoolTable:
     def names(self) -> list[str]:
         return [*self.configured, *self.discovered]
 
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Alias → the pool name it stands for."""
+        return {alias: pool.name for alias, pool in self._aliases.items()}
+
     def members(self) -> list[Member]:
         return list(self._members.values())
 

@@ -25,7 +25,6 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from dragoman.canonical.errors import (
@@ -70,6 +69,11 @@ class Router:
         """Pool names, configured first (wildcard routes as written, e.g. ``anthropic/*``)."""
         return self._table.names
 
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Alias → the pool name it stands for."""
+        return self._table.aliases
+
     def set_discovered(self, deployments: Iterable[DeploymentConfig]) -> None:
         """Replace the discovered deployments (configured names win); members keep their load figures."""
         self._table.set_discovered(deployments)
@@ -77,20 +81,23 @@ class Router:
     def member(self, member_id: str) -> Member | None:
         return self._table.member(member_id)
 
-    def resolve(self, requested: str, *, preferred: str | None = None, estimated_tokens: int = 0) -> Plan:
+    def resolve(self, requested: str, *, preferred: str | None = None, estimated_tokens: int = 0,
+                dialect: str | None = None) -> Plan:
         """The plan for a request naming ``requested`` (empty: ``default_model``). ``preferred``: a member id
-        that should answer if it can (affinity); ``estimated_tokens``: counted against members' tpm."""
+        that should answer if it can (affinity); ``estimated_tokens``: counted against members' tpm;
+        ``dialect``: only members speaking it, in every pool that has any (a request with untranslated
+        fields can only go to the client's own dialect; pools without such a member are tried as usual)."""
         name = requested or self.default_model
         if not name:
             raise InvalidRequest("'model' is required (no default_model is configured)", param="model")
         found = self._table.lookup(name)
         if found is None:
             raise NotFound(self._unknown_model_message(name), param="model", code="model_not_found")
-        stages = [_Stage(*found)]
+        stages = [_Stage(*found, dialect=dialect)]
         for fallback in found[0].fallbacks:
             extra = self._table.lookup(fallback)  # a discovered fallback may have gone away since
             if extra is not None and all((extra[0], extra[1]) != (stage.pool, stage.rest) for stage in stages):
-                stages.append(_Stage(*extra))
+                stages.append(_Stage(*extra, dialect=dialect))
         return Plan(self, name, stages, preferred=preferred, estimated_tokens=max(0, estimated_tokens))
 
     def _unknown_model_message(self, name: str) -> str:
@@ -143,15 +150,21 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
-@dataclass(slots=True)
 class _Stage:
     """One pool of the plan (its own, or a fallback's; a wildcard pool may come twice, for two models)."""
 
-    pool: Pool
-    rest: str | None  # a wildcard route's upstream model
-    repeats: int = 0
-    tried: set[str] = field(default_factory=set)  # member ids
-    errors: dict[str, GatewayError] = field(default_factory=dict)  # member id -> its last error here
+    __slots__ = ("errors", "members", "pool", "repeats", "rest", "tiers", "tried")
+
+    def __init__(self, pool: Pool, rest: str | None, *, dialect: str | None) -> None:
+        self.pool = pool
+        self.rest = rest  # a wildcard route's upstream model
+        self.members, self.tiers = pool.members, pool.tiers
+        if dialect is not None and any(member.deployment.dialect == dialect for member in pool.members):
+            self.members = [member for member in pool.members if member.deployment.dialect == dialect]
+            self.tiers = [kept for tier in pool.tiers if (kept := [m for m in tier if m in self.members])]
+        self.repeats = 0
+        self.tried: set[str] = set()  # member ids
+        self.errors: dict[str, GatewayError] = {}  # member id -> its last error here
 
 
 class Plan:
@@ -212,13 +225,13 @@ class Plan:
     # --- choosing ---------------------------------------------------------------------------------------
 
     async def _fresh(self, stage: _Stage) -> Attempt | None:
-        untried = [member for member in stage.pool.members if member.id not in stage.tried]
+        untried = [member for member in stage.members if member.id not in stage.tried]
         if not untried:
             return None
         router = self._router
         health = await router.health.read([member.id for member in untried])
         wall, now = router.wall_clock(), router.clock()
-        for tier in stage.pool.tiers:
+        for tier in stage.tiers:
             eligible = [
                 member for member in tier
                 if member in untried and health.get(member.id, HEALTHY).available(wall)
@@ -236,7 +249,7 @@ class Plan:
         """A repeat of a tried member: the attempt; False: waited but lost the member (choose again);
         None: no repeat possible in this stage."""
         router = self._router
-        tried = [member for member in stage.pool.members if member.id in stage.errors]
+        tried = [member for member in stage.members if member.id in stage.errors]
         if stage.repeats >= router.policy.retries or not tried:
             return None
         health = await router.health.read([member.id for member in tried])
@@ -282,7 +295,7 @@ class Plan:
         if self._last_error is not None:
             return self._last_error
         router = self._router
-        members = [member for stage in self._stages for member in stage.pool.members]
+        members = [member for stage in self._stages for member in stage.members]
         health = await router.health.read([member.id for member in members])
         wall, now = router.wall_clock(), router.clock()
         cooling: list[float] = []
