@@ -7,6 +7,8 @@ and a relative path, four for an absolute one) or ``postgresql://user:password@h
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -118,7 +120,7 @@ async def open_store(url: str) -> SQLStore:
 async def run_migrations(engine: AsyncEngine) -> None:
     """Alembic ``upgrade head`` in one transaction, serialised with any other process doing the same: on
     PostgreSQL by an advisory lock, on SQLite by taking the write lock first (``BEGIN IMMEDIATE``)."""
-    async with engine.connect() as connection:
+    async with _migrations_on_this_loop(), engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
@@ -126,6 +128,19 @@ async def run_migrations(engine: AsyncEngine) -> None:
             await connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_ID)))
         await connection.run_sync(_upgrade_to_head)
         await connection.commit()
+
+
+# Alembic keeps the running migration in module globals (alembic.context, alembic.op): two upgrades interleaving
+# on one event loop, even of different databases, would run each other's steps. So one at a time per loop.
+_loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _migrations_on_this_loop() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _loop_locks.get(loop)
+    if lock is None:
+        lock = _loop_locks[loop] = asyncio.Lock()
+    return lock
 
 
 def _upgrade_to_head(connection: Connection) -> None:
