@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -274,3 +277,21 @@ async def test_cli_revocation_reaches_a_running_replica(tmp_path: Path) -> None:
 
         with pytest.raises(AuthenticationFailed, match="revoked"):
             await replica.access.admit(principal, 5)
+
+
+def test_the_installed_console_script(config_path: str) -> None:
+    """``dragoman keys`` and ``dragoman usage`` as a user runs them, with the config from DRAGOMAN_CONFIG."""
+    script = Path(sys.executable).with_name("dragoman")
+    env = {**os.environ, "DRAGOMAN_CONFIG": config_path}
+
+    def dragoman(*arguments: str) -> str:
+        done = subprocess.run([str(script), *arguments], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    created = json.loads(dragoman("keys", "create", "--name", "console", "--rpm", "5", "--json"))
+    assert created["secret"].startswith("dk-")
+    assert created["key"]["id"] in dragoman("keys", "list")
+    assert "Revoked" in dragoman("keys", "revoke", created["key"]["prefix"])
+    assert created["key"]["id"] not in dragoman("keys", "list")
+    assert "No usage" in dragoman("usage")
