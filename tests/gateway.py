@@ -27,7 +27,8 @@ CLIENT_KEY = "client-key-never-forwarded"
 KEEPALIVE_SECONDS = 0.5
 SMALL_BODY_LIMIT = 64 * 1024
 # Variables a developer's shell may hold that must not leak into the gateway under test.
-SCRUBBED_ENV = ("DRAGOMAN_CONFIG", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
+SCRUBBED_ENV = ("DRAGOMAN_CONFIG", "DRAGOMAN_MASTER_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL",
+                "ANTHROPIC_BASE_URL")
 
 
 def console_script() -> Path:

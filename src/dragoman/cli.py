@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
 
@@ -9,8 +10,10 @@ import click
 import uvicorn
 
 from dragoman import __version__
+from dragoman.cli_admin import keys, usage
 from dragoman.config import Config, ConfigError, load_config
 from dragoman.server.app import build_app
+from dragoman.store.database import describe_storage
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -51,6 +54,9 @@ def describe(config: Config) -> str:
         f"server: keepalive_interval={config.server.keepalive_interval:g}s "
         f"max_body_bytes={config.server.max_body_bytes}"
     )
+    lines.append(f"auth: {'master key set' if config.master_key else 'open (no master key)'}; "
+                 f"storage: {describe_storage(config.storage)}; "
+                 f"redis: {describe_storage(config.redis.url) if config.redis else 'none (limits in memory)'}")
     return "\n".join(lines)
 
 
@@ -60,16 +66,35 @@ def main() -> None:
     """dragoman: one server, one port, every LLM API dialect."""
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @main.command()
 @click.option("--config", "config_path", envvar="DRAGOMAN_CONFIG", type=click.Path(dir_okay=False),
               help="YAML config file (or DRAGOMAN_CONFIG).")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to bind.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port to bind.")
+@click.option("--allow-open", is_flag=True,
+              help="Serve without a master key on a non-loopback address (anyone who can reach it may use it).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(config_path: str | None, host: str, port: int, log_level: str) -> None:
+def serve(config_path: str | None, host: str, port: int, allow_open: bool, log_level: str) -> None:
     """Start the gateway."""
     config = _load_or_exit(config_path)
+    if config.master_key is None and not is_loopback(host) and not allow_open:
+        click.echo(
+            f"dragoman: refusing to serve {host} without authentication. Set auth.master_key in the config "
+            "(or DRAGOMAN_MASTER_KEY) and hand out keys with `dragoman keys create`, or pass --allow-open "
+            "to serve it open to anyone who can reach it.",
+            err=True,
+        )
+        sys.exit(2)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(describe(config), err=True)
     logging.getLogger("uvicorn.error").addFilter(_ExpectedUpgradeWarnings())
@@ -95,3 +120,7 @@ def check_config(path: str) -> None:
     click.echo(f"{path}: OK")
     click.echo(describe(config))
 
+
+
+main.add_command(keys)
+main.add_command(usage)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from dragoman.dialects.base import DialectName
 
@@ -87,7 +87,7 @@ class PricingConfig(_Strict):
 class DeploymentConfig(_Strict):
     name: str = Field(min_length=1)
     provider: ProviderName
-    base_url: str = ""
+    base_url: str = Field("", validate_default=True)
     api_key: str | None = None
     model: str | None = None
     timeout: float = Field(DEFAULT_TIMEOUT_SECONDS, gt=0)
@@ -135,16 +135,13 @@ class DeploymentConfig(_Strict):
 
     @field_validator("base_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.data.get("provider", "local") != "local":
+            raise ValueError(f"Field required for provider {info.data['provider']!r}")
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @model_validator(mode="after")
-    def _base_url_unless_local(self) -> DeploymentConfig:
-        if self.provider != "local" and not self.base_url:
-            raise ValueError(f"base_url is required for provider {self.provider!r}")
-        return self
 
     @model_validator(mode="after")
     def _wildcard_takes_the_model_from_the_request(self) -> DeploymentConfig:

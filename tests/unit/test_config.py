@@ -46,7 +46,7 @@ def test_missing_environment_variable_names_field_and_variable(monkeypatch: pyte
     [
         ("models:\n  - name: m\n    provider: gemini\n    base_url: http://x", r"models\[0\]\.provider"),
         ("models:\n  - name: m\n    provider: openai\n    base_url: ftp://x", r"models\[0\]\.base_url: .*http"),
-        ("models:\n  - name: m\n    provider: openai", r"models\[0\]: .*base_url is required for provider .openai."),
+        ("models:\n  - name: m\n    provider: openai", r"models\[0\]\.base_url: .*Field required for provider"),
         ("models:\n  - name: m\n    provider: openai\n    base_url: http://x\n    timeout: -1",
          r"models\[0\]\.timeout"),
         ("models:\n  - name: m\n    provider: openai\n    base_url: http://x\n    colour: red",

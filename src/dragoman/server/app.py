@@ -11,11 +11,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dragoman import __version__
+from dragoman.access.control import AccessControl
+from dragoman.access.runtime import AccessRuntime, open_runtime
 from dragoman.canonical.errors import GatewayError, InvalidRequest, NotFound
 from dragoman.config import Config
 from dragoman.dialects.base import Codec
 from dragoman.dialects.registry import CODECS
 from dragoman.providers.http import UpstreamClient
+from dragoman.server.accounting import Accounting
+from dragoman.server.admin import admin_routes
+from dragoman.server.auth import gated
 from dragoman.server.count_tokens import ANTHROPIC_COUNTER, RESPONSES_COUNTER, count_tokens
 from dragoman.server.handler import Gateway
 from dragoman.server.models import ModelCatalog
@@ -33,10 +38,29 @@ def dialect_for_path(path: str) -> Codec:
     return CODECS["openai_chat"]
 
 
+def _models_dialect(request: HTTPRequest) -> Codec:
+    """``/v1/models`` serves both families of SDKs; Anthropic's send ``anthropic-version``."""
+    return CODECS["anthropic_messages" if "anthropic-version" in request.headers else "openai_chat"]
+
+
 def build_app(config: Config) -> Starlette:
     upstreams = UpstreamClient()
     gateway = Gateway(config, upstreams)
     catalog = ModelCatalog(gateway.registry)
+    opened: list[AccessRuntime] = []
+
+    def runtime() -> AccessRuntime:
+        assert opened, "the access runtime opens in the app's lifespan"
+        return opened[0]
+
+    def access() -> AccessControl:
+        return runtime().access
+
+    def guard(endpoint: Endpoint, dialect: Callable[[HTTPRequest], Codec]) -> Endpoint:
+        return gated(endpoint, access, dialect)
+
+    def fixed(codec: Codec) -> Callable[[HTTPRequest], Codec]:
+        return lambda _request: codec
 
     def chat_endpoint(codec: Codec) -> Endpoint:
         async def endpoint(request: HTTPRequest) -> Response:
@@ -79,26 +103,33 @@ def build_app(config: Config) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        opened.append(await open_runtime(config, start_writer=True))
+        accounting = Accounting(runtime().access, runtime().writer)
+        gateway.attach(accounting)
         await upstreams.start()
         try:
             yield
         finally:
             await upstreams.close()
+            await accounting.drain()
+            await runtime().close()
 
+    chat, responses, messages = CODECS["openai_chat"], CODECS["openai_responses"], CODECS["anthropic_messages"]
     routes = [
         Route("/", root, methods=["GET", "HEAD"]),
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
-        Route("/v1/chat/completions", chat_endpoint(CODECS["openai_chat"]), methods=["POST"]),
-        Route("/chat/completions", chat_endpoint(CODECS["openai_chat"]), methods=["POST"]),
-        Route("/v1/responses", chat_endpoint(CODECS["openai_responses"]), methods=["POST"]),
+        Route("/v1/chat/completions", guard(chat_endpoint(chat), fixed(chat)), methods=["POST"]),
+        Route("/chat/completions", guard(chat_endpoint(chat), fixed(chat)), methods=["POST"]),
+        Route("/v1/responses", guard(chat_endpoint(responses), fixed(responses)), methods=["POST"]),
         Route("/v1/responses", responses_get, methods=["GET"]),
-        Route("/v1/messages", chat_endpoint(CODECS["anthropic_messages"]), methods=["POST"]),
-        Route("/v1/messages/count_tokens", anthropic_tokens, methods=["POST"]),
-        Route("/v1/responses/input_tokens", responses_tokens, methods=["POST"]),
-        Route("/v1/models", catalog.list, methods=["GET"]),
-        Route("/models", catalog.list, methods=["GET"]),
-        Route("/v1/models/{model_id:path}", catalog.retrieve, methods=["GET"]),
-        Route("/models/{model_id:path}", catalog.retrieve, methods=["GET"]),
+        Route("/v1/messages", guard(chat_endpoint(messages), fixed(messages)), methods=["POST"]),
+        Route("/v1/messages/count_tokens", guard(anthropic_tokens, fixed(messages)), methods=["POST"]),
+        Route("/v1/responses/input_tokens", guard(responses_tokens, fixed(responses)), methods=["POST"]),
+        Route("/v1/models", guard(catalog.list, _models_dialect), methods=["GET"]),
+        Route("/models", guard(catalog.list, _models_dialect), methods=["GET"]),
+        Route("/v1/models/{model_id:path}", guard(catalog.retrieve, _models_dialect), methods=["GET"]),
+        Route("/models/{model_id:path}", guard(catalog.retrieve, _models_dialect), methods=["GET"]),
+        *admin_routes(runtime),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
     app.state.gateway = gateway

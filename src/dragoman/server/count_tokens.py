@@ -17,6 +17,7 @@ from starlette.responses import Response
 from dragoman.canonical.errors import GatewayError, InternalError, InvalidRequest
 from dragoman.dialects.base import DialectName
 from dragoman.dialects.registry import CODECS
+from dragoman.server.auth import principal_of
 from dragoman.server.body import parse_json_object, read_body
 from dragoman.server.handler import Gateway, anthropic_forwarded_headers
 from dragoman.server.rendering import JSON, error_response, json_response
@@ -59,7 +60,10 @@ async def count_tokens(gateway: Gateway, http_request: HTTPRequest, counter: Cou
     codec = CODECS[counter.dialect]
     try:
         parsed = parse_json_object(await read_body(http_request, gateway.config.server.max_body_bytes))
-        deployment = gateway.registry.resolve(_check(parsed, counter))
+        model = _check(parsed, counter)
+        asked = model or gateway.registry.default_model or ""
+        gateway.accounting.access.authorize_model(principal_of(http_request), asked)
+        deployment = gateway.registry.resolve(model)
         if deployment.dialect != counter.dialect:
             return _estimate(parsed, counter)
         parsed["model"] = deployment.upstream_model

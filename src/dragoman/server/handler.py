@@ -10,6 +10,8 @@ import orjson
 from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response, StreamingResponse
 
+from dragoman.access.control import ANONYMOUS, LimitExceeded
+from dragoman.access.ratelimit_headers import rate_limit_headers
 from dragoman.canonical.content import ReasoningPart
 from dragoman.canonical.errors import GatewayError, InternalError, InvalidRequest, UpstreamProtocolError
 from dragoman.canonical.request import Request
@@ -20,6 +22,8 @@ from dragoman.dialects.base import Codec
 from dragoman.dialects.registry import CODECS
 from dragoman.providers.http import UpstreamClient, UpstreamResponse
 from dragoman.routing.registry import ModelRegistry
+from dragoman.server.accounting import Accounting, RequestLedger
+from dragoman.server.auth import principal_of
 from dragoman.server.body import parse_json_object, read_body
 from dragoman.server.passthrough import PassthroughStream
 from dragoman.server.rendering import JSON, error_response, json_response
@@ -28,6 +32,9 @@ from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, 
 log = logging.getLogger("dragoman.handler")
 
 EVENT_STREAM = "text/event-stream"
+# A token estimate for reserving tokens-per-minute before the call, corrected by the real usage after it:
+# about four bytes of request JSON per token, without parsing anything more.
+BYTES_PER_TOKEN_ESTIMATE = 4
 
 
 class Gateway:
@@ -35,34 +42,65 @@ class Gateway:
         self.config = config
         self.registry = ModelRegistry(config)
         self.upstreams = upstreams
+        self._accounting: Accounting | None = None
+
+    def attach(self, accounting: Accounting) -> None:
+        """Keys, limits and usage records become available once the app's lifespan has opened them."""
+        self._accounting = accounting
+
+    @property
+    def accounting(self) -> Accounting:
+        assert self._accounting is not None, "Gateway.attach() was not called (the app's lifespan opens it)"
+        return self._accounting
 
     async def handle(self, http_request: HTTPRequest, client: Codec) -> Response:
+        ledger = self.accounting.open(client.name)
+        ledger.principal = principal_of(http_request)
         try:
-            body = await read_body(http_request, self.config.server.max_body_bytes)
-            parsed = parse_json_object(body)
-            request = client.decode_request(parsed)
-            deployment = self.registry.resolve(request.model)
-            upstream = CODECS[deployment.dialect]
-            emulate = deployment.structured_output == "tool" and request.output_format is not None
-            reasoning_refused = not deployment.reasoning and request.reasoning is not None
-            # Same dialect is relayed untouched unless something must be rewritten canonically: an
-            # emulated output format, settings this deployment refuses, or reasoning proofs of another
-            # vendor (rule *foreign-reasoning-dropped*: only the dialect that made a proof may see it).
-            rewrite = emulate or reasoning_refused or _carries_foreign_reasoning(request, client.name)
-            if upstream is client and (request.untranslated or not rewrite):
-                if reasoning_refused:
-                    _strip_reasoning_settings(parsed, client.name)
-                return await self._forward(http_request, client, parsed, request, deployment)
-            if request.untranslated:
-                raise _untranslatable(request, client, upstream)
-            betas = http_request.headers.get("anthropic-beta") if client.name == "anthropic_messages" else None
-            return await self._translate(client, upstream, request, deployment, emulate_output=emulate,
-                                         client_betas=betas)
+            response = await self._answer(http_request, client, ledger)
         except GatewayError as error:
-            return error_response(client, error)
+            ledger.close(error.status, None, error)
+            response = error_response(client, error)
+            if isinstance(error, LimitExceeded):
+                response.headers.update(rate_limit_headers(client.name, error.snapshot))
+            return response
         except Exception:
             log.exception("request failed inside dragoman")
-            return error_response(client, InternalError("dragoman failed to handle the request"))
+            internal = InternalError("dragoman failed to handle the request")
+            ledger.close(internal.status, None, internal)
+            return error_response(client, internal)
+        if ledger.ticket is not None:
+            response.headers.update(rate_limit_headers(client.name, ledger.ticket.admission.snapshot))
+        return response
+
+    async def _answer(self, http_request: HTTPRequest, client: Codec, ledger: RequestLedger) -> Response:
+        body = await read_body(http_request, self.config.server.max_body_bytes)
+        parsed = parse_json_object(body)
+        request = client.decode_request(parsed)
+        ledger.stream = request.stream
+        ledger.model = request.model or self.registry.default_model or ""
+        principal = ledger.principal or ANONYMOUS
+        self.accounting.access.authorize_model(principal, ledger.model)
+        deployment = self.registry.resolve(request.model)
+        ledger.deployment = deployment
+        ledger.upstream_dialect = deployment.dialect
+        ledger.ticket = await self.accounting.access.admit(principal, len(body) // BYTES_PER_TOKEN_ESTIMATE)
+        upstream = CODECS[deployment.dialect]
+        emulate = deployment.structured_output == "tool" and request.output_format is not None
+        reasoning_refused = not deployment.reasoning and request.reasoning is not None
+        # Same dialect is relayed untouched unless something must be rewritten canonically: an
+        # emulated output format, settings this deployment refuses, or reasoning proofs of another
+        # vendor (rule *foreign-reasoning-dropped*: only the dialect that made a proof may see it).
+        rewrite = emulate or reasoning_refused or _carries_foreign_reasoning(request, client.name)
+        if upstream is client and (request.untranslated or not rewrite):
+            if reasoning_refused:
+                _strip_reasoning_settings(parsed, client.name)
+            return await self._forward(http_request, client, parsed, request, deployment, ledger)
+        if request.untranslated:
+            raise _untranslatable(request, client, upstream)
+        betas = http_request.headers.get("anthropic-beta") if client.name == "anthropic_messages" else None
+        return await self._translate(client, upstream, request, deployment, ledger, emulate_output=emulate,
+                                     client_betas=betas)
 
     async def _translate(
         self,
@@ -70,6 +108,7 @@ class Gateway:
         upstream: Codec,
         request: Request,
         deployment: DeploymentConfig,
+        ledger: RequestLedger,
         *,
         emulate_output: bool,
         client_betas: str | None,
@@ -97,13 +136,15 @@ class Gateway:
             if output_tool is not None:
                 response = unwrap_response(response, output_tool)
             response.model = client_model
-            return json_response(client.encode_response(response, request))
+            encoded = json_response(client.encode_response(response, request))
+            ledger.close(200, response.usage, None)
+            return encoded
         upstream_events = canonical_events(answer, upstream.stream_decoder(), client_model)
         if output_tool is not None:
             upstream_events = unwrap_stream(upstream_events, output_tool)
         events = EventPump(upstream_events)
         interval = self.config.server.keepalive_interval
-        stream = TranslatedStream(events, answer, interval)
+        stream = TranslatedStream(events, answer, interval, ledger)
         try:
             await stream.peek()
         except BaseException:
@@ -120,6 +161,7 @@ class Gateway:
         parsed: dict[str, Any],
         request: Request,
         deployment: DeploymentConfig,
+        ledger: RequestLedger,
     ) -> Response:
         parsed["model"] = deployment.upstream_model
         hide_usage_chunk = False
@@ -136,18 +178,20 @@ class Gateway:
         if 400 <= answer.status < 500:
             # Already in the client's dialect: relayed verbatim, nothing re-shaped or lost.
             body = await answer.read()
+            ledger.close(answer.status, None, None, error_code="upstream_error")
             return Response(body, status_code=answer.status, media_type=answer.headers.get("content-type", JSON),
                             headers=_retry_after_header(answer))
         await _raise_for_status(answer, codec, stream=request.stream)
         if not request.stream:
             body = await answer.read()
-            _require_json_object(answer, body)
+            ledger.close(200, codec.decode_usage(_require_json_object(answer, body)), None)
             return Response(body, media_type=answer.headers.get("content-type", JSON))
         relay = PassthroughStream(
             answer,
             codec.stream_decoder(),
             codec.stream_encoder(request),
             self.config.server.keepalive_interval,
+            ledger,
             hide_usage_chunk=hide_usage_chunk,
             numbered_events=codec.name == "openai_responses",
         )

@@ -13,6 +13,7 @@ from dragoman.canonical.errors import NotFound
 from dragoman.dialects.base import Codec
 from dragoman.dialects.registry import CODECS
 from dragoman.routing.registry import ModelRegistry
+from dragoman.server.auth import principal_of
 from dragoman.server.rendering import error_response, json_response
 
 OWNER = "dragoman"
@@ -44,8 +45,13 @@ class ModelCatalog:
             "max_tokens": min(limits) if limits else None,
         }
 
+    def _visible(self, request: HTTPRequest) -> list[str]:
+        """The models the caller may use: a key limited to some models sees only those."""
+        key = principal_of(request).key
+        return [name for name in self._registry.names if key is None or key.allows_model(name)]
+
     async def list(self, request: HTTPRequest) -> Response:
-        names = self._registry.names
+        names = self._visible(request)
         if _wants_anthropic(request):
             return json_response({
                 "data": [self._anthropic(name) for name in names],
@@ -58,9 +64,10 @@ class ModelCatalog:
     async def retrieve(self, request: HTTPRequest) -> Response:
         name = request.path_params["model_id"]
         anthropic = _wants_anthropic(request)
-        if name not in self._registry.pools:
+        visible = self._visible(request)
+        if name not in visible:
             codec: Codec = CODECS["anthropic_messages" if anthropic else "openai_chat"]
-            configured = ", ".join(self._registry.names) or "none"
+            configured = ", ".join(visible) or "none"
             error = NotFound(f"The model {name!r} does not exist. Configured models: {configured}",
                              param="model", code="model_not_found")
             return error_response(codec, error)

@@ -19,6 +19,7 @@ from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, Stre
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
+from dragoman.server.accounting import StreamObserver
 from dragoman.server.streaming import EventPump, TimedOut
 from dragoman.sse import SSEDecoder, SSEMessage, encode_sse
 
@@ -60,11 +61,14 @@ class PassthroughStream:
         decoder: StreamDecoder,
         encoder: StreamEncoder,
         keepalive_interval: float,
+        observer: StreamObserver,
         *,
         hide_usage_chunk: bool,
         numbered_events: bool,
     ) -> None:
         self._upstream = upstream
+        self._observer = observer
+        self._error: GatewayError | None = None
         self._encoder = encoder
         self._start: StreamStart | None = None
         self._decoder = decoder
@@ -95,6 +99,7 @@ class PassthroughStream:
             self._held_error = reported
 
     async def body(self) -> AsyncIterator[bytes]:
+        completed = False
         try:
             if self._held is None:
                 while True:
@@ -117,16 +122,20 @@ class PassthroughStream:
                     yield self._relay(chunk, messages)
             self._observe(self._sse.flush())
             self._finish_decoder()
+            completed = True
         except _UpstreamReportedError as reported:
+            self._error = reported.error
             if reported.before:
                 yield b"".join(encode_sse(message.data.encode(), message.event) for message in reported.before)
             yield self._render_error(reported.error)
         except GatewayError as error:
             # The upstream broke off or sent something unreadable: the client must not see a silently
             # truncated stream, so the error goes inside it in the client's (here: the upstream's) dialect.
+            self._error = error
             log.warning("relayed stream from %s failed: %s", self._upstream.where, error.message)
             yield self._render_error(error)
         finally:
+            self._observer.stream_ended(self.usage, self._error, completed=completed)
             await self._pump.aclose()
             self._upstream.close()
 
@@ -164,8 +173,9 @@ class PassthroughStream:
                     self.usage = event.usage
                 elif isinstance(event, StreamStart):
                     self._start = event
-                if isinstance(event, BlockStart | StreamFinish):
+                if isinstance(event, BlockStart | StreamFinish) and not self._content_seen:
                     self._content_seen = True
+                    self._observer.content_started()
                 events.append(event)
         return events
 

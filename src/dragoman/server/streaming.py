@@ -15,8 +15,10 @@ from typing import Final, Generic, TypeVar
 
 from dragoman.canonical.errors import GatewayError, InternalError, UpstreamProtocolError
 from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish, StreamStart
+from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
+from dragoman.server.accounting import StreamObserver
 from dragoman.sse import SSEDecoder
 
 log = logging.getLogger("dragoman.stream")
@@ -94,14 +96,21 @@ def _starts_content(event: StreamEvent) -> bool:
 
 
 class TranslatedStream:
-    """Holds the events read before the headers were committed and produces the client's bytes."""
+    """Holds the events read before the headers were committed and produces the client's bytes.
 
-    def __init__(self, pump: EventPump[StreamEvent], upstream: UpstreamResponse, keepalive_interval: float) -> None:
+    The ``observer`` learns when content starts and, once, how the stream ended and what it used."""
+
+    def __init__(self, pump: EventPump[StreamEvent], upstream: UpstreamResponse, keepalive_interval: float,
+                 observer: StreamObserver) -> None:
         self._pump = pump
         self._upstream = upstream
         self._interval = keepalive_interval
+        self._observer = observer
         self._held: list[StreamEvent] = []
         self._content_started = False
+        self._usage: Usage | None = None
+        self._error: GatewayError | None = None
+        self._completed = False
 
     async def peek(self) -> None:
         """Read until content starts or ``keepalive_interval`` passes; raise an early upstream error."""
@@ -114,6 +123,7 @@ class TranslatedStream:
             self._held.append(event)
             if _starts_content(event):
                 self._content_started = True
+                self._observer.content_started()
                 return
 
     async def body(self, encoder: StreamEncoder) -> AsyncIterator[bytes]:
@@ -121,14 +131,23 @@ class TranslatedStream:
             async for frame in self._frames(encoder):
                 if frame:
                     yield frame
+            self._completed = True
         finally:
+            self._observer.stream_ended(self._usage, self._error, completed=self._completed)
             await self._pump.aclose()
             self._upstream.close()
+
+    def _encode(self, encoder: StreamEncoder, event: StreamEvent) -> bytes:
+        if isinstance(event, StreamFinish):
+            self._usage = event.usage
+        elif isinstance(event, StreamError):
+            self._error = event.error
+        return encoder.encode(event)
 
     async def _frames(self, encoder: StreamEncoder) -> AsyncIterator[bytes]:
         try:
             for event in self._held:
-                yield encoder.encode(event)
+                yield self._encode(encoder, event)
             while not self._content_started:
                 yield encoder.keepalive()
                 pulled = await self._pump.next(self._interval)
@@ -136,17 +155,19 @@ class TranslatedStream:
                     continue
                 if pulled is None:
                     return
-                self._content_started = _starts_content(pulled)
-                yield encoder.encode(pulled)
+                if _starts_content(pulled):
+                    self._content_started = True
+                    self._observer.content_started()
+                yield self._encode(encoder, pulled)
                 if isinstance(pulled, StreamError):
                     return
             async for event in self._pump.rest():
-                yield encoder.encode(event)
+                yield self._encode(encoder, event)
                 if isinstance(event, StreamError):
                     return
         except GatewayError as error:
             log.warning("stream from %s failed after the first byte: %s", self._upstream.where, error.message)
-            yield encoder.encode(StreamError(error))
+            yield self._encode(encoder, StreamError(error))
         except Exception:
             log.exception("stream from %s failed", self._upstream.where)
-            yield encoder.encode(StreamError(InternalError("dragoman failed while streaming the answer")))
+            yield self._encode(encoder, StreamError(InternalError("dragoman failed while streaming the answer")))
