@@ -113,10 +113,11 @@ class Discovery:
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_config(cls, config: Config, registry: ModelRegistry) -> Discovery | None:
+    def from_config(cls, config: Config, registry: ModelRegistry, *,
+                    interval: float = INTERVAL_SECONDS) -> Discovery | None:
         """``None`` when the config asks for no discovery."""
         found = sources_of(config)
-        return cls(registry, found) if found else None
+        return cls(registry, found, interval=interval) if found else None
 
     async def probe_once(self) -> list[DeploymentConfig]:
         """Probe every source now and make what they serve the registry's discovered models."""

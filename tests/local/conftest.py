@@ -23,7 +23,8 @@ THREADS = 2
 DEFAULT = "local"
 TEMPLATE = "local-template"
 SOLO = "local-solo"
-# SmolLM2's special tokens (<|endoftext|>, <|im_start|>, <|im_end|>) banned: the model writes until max_tokens.
+# SmolLM2's special tokens (<|endoftext|>, <|im_start|>, <|im_end|>) banned: the model writes until max_tokens
+# (with greedy decoding; sampling may spell out "<|im_end|>", which its chat format also stops at).
 ENDLESS = {"logit_bias": {"0": -100, "1": -100, "2": -100}}
 
 

@@ -11,7 +11,8 @@ import httpx2
 from tests.local.conftest import ENDLESS, SOLO
 
 SHORT: dict[str, Any] = {"model": SOLO, "max_tokens": 4, "messages": [{"role": "user", "content": "Hi"}]}
-LONG: dict[str, Any] = {**SHORT, "max_tokens": 1500, "stream": True, **ENDLESS}  # tens of seconds of tokens
+# Tens of seconds of tokens. Greedy: sampling could spell out "<|im_end|>" in plain tokens, a stop sequence.
+LONG: dict[str, Any] = {**SHORT, "max_tokens": 1500, "temperature": 0, "stream": True, **ENDLESS}
 ANTHROPIC_HEADERS = {"anthropic-version": "2023-06-01"}
 
 

@@ -1,0 +1,133 @@
+"""Discovery against a real OpenAI-compatible local server: llama-cpp-python's own (``python -m
+llama_cpp.server``) running the bundled SmolLM2 on a free port listed in ``discover_urls``."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2
+import orjson
+import pytest
+
+from dragoman.config import Config, DeploymentConfig
+from dragoman.discovery import WELL_KNOWN, Discovery, Source, source_for_url, sources_of
+from dragoman.providers.http import UpstreamClient
+from dragoman.routing.registry import ModelRegistry
+from tests.gateway import Gateway, free_port
+
+ALIAS = "smollm2"
+STARTUP_SECONDS = 60.0
+
+
+@contextmanager
+def llama_cpp_server(model_path: Path, log: Path) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", ALIAS,
+             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "512", "--n_threads", "2"],
+            stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            assert process.poll() is None, f"llama_cpp.server exited:\n{log.read_text(errors='replace')[-3000:]}"
+            try:
+                if httpx2.get(f"{url}/v1/models", timeout=1.0).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"llama_cpp.server did not start:\n{log.read_text()[-3000:]}"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+async def wait_for(registry: ModelRegistry, name: str, *, present: bool, within: float) -> None:
+    deadline = time.monotonic() + within
+    while (name in registry.pools) != present:
+        assert time.monotonic() < deadline, f"{name} {'never appeared' if present else 'never went'}"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_listed_server_appears_answers_and_goes(model_path: Path, tmp_path: Path) -> None:
+    with llama_cpp_server(model_path, tmp_path / "llama-server.log") as url:
+        config = Config(discover_urls=[f"{url}/v1"])
+        registry = ModelRegistry(config)
+        discovery = Discovery.from_config(config, registry, interval=0.2)  # at a pace a test can watch
+        assert discovery is not None
+        name = f"{url.removeprefix('http://')}/{ALIAS}"
+        discovery.start()
+        upstreams = UpstreamClient()
+        await upstreams.start()
+        try:
+            await wait_for(registry, name, present=True, within=5.0)
+            deployment = registry.resolve(name)
+            assert (deployment.provider, deployment.base_url, deployment.upstream_model) == ("openai", f"{url}/v1",
+                                                                                            ALIAS)
+            body = orjson.dumps({"model": ALIAS, "max_tokens": 4, "messages": [{"role": "user", "content": "Hi"}]})
+            answer = await upstreams.post(deployment, "/chat/completions", body,
+                                          {"content-type": "application/json"}, stream=False)
+            assert answer.status == 200
+            assert orjson.loads(await answer.read())["usage"]["completion_tokens"] <= 4
+        finally:
+            await upstreams.close()
+    try:
+        await wait_for(registry, name, present=False, within=5.0)
+    finally:
+        await discovery.stop()
+
+
+async def test_probe_once_reports_what_it_found(model_path: Path, tmp_path: Path) -> None:
+    with llama_cpp_server(model_path, tmp_path / "llama-server.log") as url:
+        registry = ModelRegistry(Config())
+        discovery = Discovery(registry, [source_for_url(url), Source("nobody", f"http://127.0.0.1:{free_port()}")])
+        found = await discovery.probe_once()
+        assert [deployment.name for deployment in found] == [f"{url.removeprefix('http://')}/{ALIAS}"]
+        assert registry.names == [found[0].name]
+
+
+async def test_a_dragoman_is_never_discovered(local_gateway: Gateway) -> None:
+    """Its /v1/models lists models owned by dragoman: following them would loop through the gateway."""
+    registry = ModelRegistry(Config())
+    assert await Discovery(registry, [source_for_url(local_gateway.url)]).probe_once() == []
+    assert registry.names == []
+
+
+def test_configured_names_win_and_discovered_ones_are_replaced() -> None:
+    configured = DeploymentConfig(name="ollama/llama3", provider="openai", base_url="http://10.0.0.1/v1")
+    registry = ModelRegistry(Config(models=[configured]))
+    found = [DeploymentConfig(name=name, provider="openai", base_url="http://127.0.0.1:11434/v1", model=name)
+             for name in ("ollama/llama3", "ollama/qwen")]
+    registry.replace_discovered(found)
+    assert registry.names == ["ollama/llama3", "ollama/qwen"]
+    assert registry.resolve("ollama/llama3") is configured
+    registry.replace_discovered(found[1:])
+    registry.replace_discovered([])
+    assert registry.names == ["ollama/llama3"]
+    assert registry.resolve("ollama/llama3") is configured
+
+
+@pytest.mark.parametrize(("discover", "urls", "expected"), [
+    (None, [], []),
+    (None, ["http://10.0.0.5:9000/v1/"], [Source("10.0.0.5:9000", "http://10.0.0.5:9000")]),
+    (True, [], list(WELL_KNOWN)),
+    (True, ["http://127.0.0.1:8080", "http://box:1"], [*WELL_KNOWN, Source("box:1", "http://box:1")]),
+    (False, ["http://box:1"], []),
+])
+def test_what_is_probed(discover: bool | None, urls: list[str], expected: list[Source]) -> None:
+    assert sources_of(Config(discover=discover, discover_urls=urls)) == expected
+    assert (Discovery.from_config(Config(discover=discover, discover_urls=urls), ModelRegistry(Config())) is None) \
+        == (not expected)
