@@ -5,9 +5,9 @@ LM Studio (:1234) when ``discover`` is true, and every ``discover_urls`` entry u
 Each model a server lists (``GET /v1/models``; Ollama's ``GET /api/tags`` too) becomes a deployment named
 ``<source>/<model>`` — ``ollama/llama3.2``, ``llamacpp/…``, ``vllm/…``, ``lmstudio/…``, or ``<host:port>/…``
 for a listed URL — reached through the server's OpenAI Chat Completions API, which all of them speak. A
-server that stops answering drops out at the next probe. Configured model names always win over discovered
-ones (see ``ModelRegistry.replace_discovered``), and servers whose models are owned by ``dragoman`` (this
-gateway or another one) are skipped, so a gateway never discovers itself.
+server that stops answering drops out at the next probe. What is found goes to the router's
+``set_discovered`` (configured model names always win over discovered ones), and servers whose models are
+owned by ``dragoman`` (this gateway or another one) are skipped, so a gateway never discovers itself.
 """
 
 from __future__ import annotations
@@ -15,16 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import ValidationError
 
 from dragoman.config import Config, DeploymentConfig
-from dragoman.routing.registry import ModelRegistry
 
 log = logging.getLogger("dragoman.discovery")
 
@@ -32,6 +31,12 @@ INTERVAL_SECONDS = 30.0
 # Short: a closed port answers at once, and a server that takes longer than this is not one to route to.
 PROBE_TIMEOUT = aiohttp.ClientTimeout(total=2.0, connect=0.5)
 OWN_OWNER = "dragoman"
+
+
+class DiscoveredModels(Protocol):
+    """Where discovered deployments go (``dragoman.routing.router.Router``): the previous set is replaced."""
+
+    def set_discovered(self, deployments: Iterable[DeploymentConfig]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,25 +107,25 @@ async def probe(session: aiohttp.ClientSession, source: Source) -> list[str]:
 
 
 class Discovery:
-    """Keeps the registry's discovered models in step with what the sources serve."""
+    """Keeps the router's discovered models in step with what the sources serve."""
 
-    def __init__(self, registry: ModelRegistry, sources: Sequence[Source], *,
+    def __init__(self, target: DiscoveredModels, sources: Sequence[Source], *,
                  interval: float = INTERVAL_SECONDS) -> None:
-        self._registry = registry
+        self._target = target
         self._sources = list(sources)
         self._interval = interval
         self._known: dict[str, DeploymentConfig] = {}
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_config(cls, config: Config, registry: ModelRegistry, *,
+    def from_config(cls, config: Config, target: DiscoveredModels, *,
                     interval: float = INTERVAL_SECONDS) -> Discovery | None:
         """``None`` when the config asks for no discovery."""
         found = sources_of(config)
-        return cls(registry, found, interval=interval) if found else None
+        return cls(target, found, interval=interval) if found else None
 
     async def probe_once(self) -> list[DeploymentConfig]:
-        """Probe every source now and make what they serve the registry's discovered models."""
+        """Probe every source now and make what they serve the discovered models."""
         async with aiohttp.ClientSession(timeout=PROBE_TIMEOUT) as session:
             listings = await asyncio.gather(*(probe(session, source) for source in self._sources))
         deployments: list[DeploymentConfig] = []
@@ -136,7 +141,7 @@ class Discovery:
         for name in self._known.keys() - current.keys():
             log.info("%s is gone from %s", name, self._known[name].base_url)
         self._known = current
-        self._registry.replace_discovered(deployments)
+        self._target.set_discovered(deployments)
         return deployments
 
     def start(self) -> None:

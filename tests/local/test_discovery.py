@@ -18,7 +18,9 @@ import pytest
 from dragoman.config import Config, DeploymentConfig
 from dragoman.discovery import WELL_KNOWN, Discovery, Source, source_for_url, sources_of
 from dragoman.providers.http import UpstreamClient
+from dragoman.routing.health import MemoryHealth
 from dragoman.routing.registry import ModelRegistry
+from dragoman.routing.router import Router
 from tests.gateway import Gateway, free_port
 
 ALIAS = "smollm2"
@@ -55,9 +57,13 @@ def llama_cpp_server(model_path: Path, log: Path) -> Iterator[str]:
             process.wait(5)
 
 
-async def wait_for(registry: ModelRegistry, name: str, *, present: bool, within: float) -> None:
+def router(config: Config) -> Router:
+    return Router(config, MemoryHealth())
+
+
+async def wait_for(target: Router, name: str, *, present: bool, within: float) -> None:
     deadline = time.monotonic() + within
-    while (name in registry.pools) != present:
+    while (name in target.names) != present:
         assert time.monotonic() < deadline, f"{name} {'never appeared' if present else 'never went'}"
         await asyncio.sleep(0.05)
 
@@ -65,16 +71,16 @@ async def wait_for(registry: ModelRegistry, name: str, *, present: bool, within:
 async def test_a_listed_server_appears_answers_and_goes(model_path: Path, tmp_path: Path) -> None:
     with llama_cpp_server(model_path, tmp_path / "llama-server.log") as url:
         config = Config(discover_urls=[f"{url}/v1"])
-        registry = ModelRegistry(config)
-        discovery = Discovery.from_config(config, registry, interval=0.2)  # at a pace a test can watch
+        routes = router(config)
+        discovery = Discovery.from_config(config, routes, interval=0.2)  # at a pace a test can watch
         assert discovery is not None
         name = f"{url.removeprefix('http://')}/{ALIAS}"
         discovery.start()
         upstreams = UpstreamClient()
         await upstreams.start()
         try:
-            await wait_for(registry, name, present=True, within=5.0)
-            deployment = registry.resolve(name)
+            await wait_for(routes, name, present=True, within=5.0)
+            deployment = (await routes.resolve(name).next()).deployment
             assert (deployment.provider, deployment.base_url, deployment.upstream_model) == ("openai", f"{url}/v1",
                                                                                             ALIAS)
             body = orjson.dumps({"model": ALIAS, "max_tokens": 4, "messages": [{"role": "user", "content": "Hi"}]})
@@ -85,37 +91,38 @@ async def test_a_listed_server_appears_answers_and_goes(model_path: Path, tmp_pa
         finally:
             await upstreams.close()
     try:
-        await wait_for(registry, name, present=False, within=5.0)
+        await wait_for(routes, name, present=False, within=5.0)
     finally:
         await discovery.stop()
 
 
 async def test_probe_once_reports_what_it_found(model_path: Path, tmp_path: Path) -> None:
     with llama_cpp_server(model_path, tmp_path / "llama-server.log") as url:
-        registry = ModelRegistry(Config())
-        discovery = Discovery(registry, [source_for_url(url), Source("nobody", f"http://127.0.0.1:{free_port()}")])
+        routes = router(Config())
+        discovery = Discovery(routes, [source_for_url(url), Source("nobody", f"http://127.0.0.1:{free_port()}")])
         found = await discovery.probe_once()
         assert [deployment.name for deployment in found] == [f"{url.removeprefix('http://')}/{ALIAS}"]
-        assert registry.names == [found[0].name]
+        assert routes.names == [found[0].name]
 
 
 async def test_a_dragoman_is_never_discovered(local_gateway: Gateway) -> None:
     """Its /v1/models lists models owned by dragoman: following them would loop through the gateway."""
-    registry = ModelRegistry(Config())
-    assert await Discovery(registry, [source_for_url(local_gateway.url)]).probe_once() == []
-    assert registry.names == []
+    routes = router(Config())
+    assert await Discovery(routes, [source_for_url(local_gateway.url)]).probe_once() == []
+    assert routes.names == []
 
 
-def test_configured_names_win_and_discovered_ones_are_replaced() -> None:
+def test_model_registry_takes_discovered_models_too() -> None:
+    """The registry the gateway resolved names with before the router keeps the same contract."""
     configured = DeploymentConfig(name="ollama/llama3", provider="openai", base_url="http://10.0.0.1/v1")
     registry = ModelRegistry(Config(models=[configured]))
     found = [DeploymentConfig(name=name, provider="openai", base_url="http://127.0.0.1:11434/v1", model=name)
              for name in ("ollama/llama3", "ollama/qwen")]
-    registry.replace_discovered(found)
+    registry.set_discovered(found)
     assert registry.names == ["ollama/llama3", "ollama/qwen"]
     assert registry.resolve("ollama/llama3") is configured
-    registry.replace_discovered(found[1:])
-    registry.replace_discovered([])
+    registry.set_discovered(found[1:])
+    registry.set_discovered([])
     assert registry.names == ["ollama/llama3"]
     assert registry.resolve("ollama/llama3") is configured
 
@@ -129,5 +136,5 @@ def test_configured_names_win_and_discovered_ones_are_replaced() -> None:
 ])
 def test_what_is_probed(discover: bool | None, urls: list[str], expected: list[Source]) -> None:
     assert sources_of(Config(discover=discover, discover_urls=urls)) == expected
-    assert (Discovery.from_config(Config(discover=discover, discover_urls=urls), ModelRegistry(Config())) is None) \
+    assert (Discovery.from_config(Config(discover=discover, discover_urls=urls), router(Config())) is None) \
         == (not expected)

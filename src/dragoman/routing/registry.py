@@ -6,7 +6,7 @@ Balancing, failover and cooldowns come with the routing issue; for now members o
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from dragoman.canonical.errors import InvalidRequest, NotFound
@@ -32,7 +32,7 @@ class ModelRegistry:
         self.default_model = config.default_model
         self._discovered: set[str] = set()
 
-    def replace_discovered(self, deployments: list[DeploymentConfig]) -> None:
+    def set_discovered(self, deployments: Iterable[DeploymentConfig]) -> None:
         """Make ``deployments`` (found by ``dragoman.discovery``) the discovered models, in place of the
         previous ones; a configured name always wins over a discovered one."""
         pools = {name: pool for name, pool in self.pools.items() if name not in self._discovered}
