@@ -60,7 +60,9 @@ def scenario_config(upstream_url: str, **top_level: Any) -> dict[str, Any]:
     refused_root = f"http://127.0.0.1:{free_port()}"
     models = [model_entry(dialect, scenario, upstream_url) for dialect in DIALECTS for scenario in SCENARIOS[dialect]]
     models += [model_entry(dialect, "text", refused_root, name=f"{dialect}/refused") for dialect in DIALECTS]
-    return {"models": models, **top_level}
+    # One attempt per request: these gateways test what each upstream answer becomes for the client, so an
+    # upstream's 429 or 500 must reach it rather than be retried (tests/routing covers the retrying).
+    return {"models": models, "routing": {"retries": 0}, **top_level}
 
 
 # Deployments with the options of the full-fidelity rules, for every upstream dialect.

@@ -48,7 +48,7 @@ def test_each_request_leaves_one_complete_record(secured: Gateway) -> None:
     assert math.isclose(hit["cost_usd"], expected_cost(hit["input_tokens"], 1536, hit["output_tokens"]))
     assert hit["key_id"] == key["id"] and hit["status"] == 200 and hit["error"] is None
     assert (hit["client_dialect"], hit["upstream_dialect"], hit["deployment"]) == (
-        "openai_chat", "openai_chat", "chat/cache-hit")
+        "openai_chat", "openai_chat", "chat/cache-hit#0")
     assert hit["latency_ms"] > 0 and hit["ttft_ms"] is None
 
     stream = records[("chat/text", True)]

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from dragoman.access.runtime import AccessRuntime, open_runtime
 from dragoman.config import Config
+from dragoman.routing.runtime import make_router
 from dragoman.server.admin import admin_routes
 from tests.services import postgres_database
 
@@ -36,7 +37,8 @@ def make_config(storage: str, *, master_key: str | None = MASTER_KEY, **sections
 
 @asynccontextmanager
 async def admin_client(runtime: AccessRuntime, client: tuple[str, int] = LOOPBACK) -> AsyncIterator[httpx2.AsyncClient]:
-    app = Starlette(routes=admin_routes(lambda: runtime))
+    router = make_router(runtime.config)
+    app = Starlette(routes=admin_routes(lambda: runtime, router.snapshot))
     transport = httpx2.ASGITransport(app=app, client=client)
     async with httpx2.AsyncClient(transport=transport, base_url="http://dragoman") as http:
         yield http

@@ -211,8 +211,9 @@ async def test_every_member_cooling_is_a_503_with_retry_after(clock: FakeClock) 
 
 
 async def test_a_probe_that_ends_without_an_outcome_is_released(clock: FakeClock) -> None:
-    router = make_router(make_config(entry("m")), clock)
+    router = make_router(make_config(entry("m"), entry("m")), clock)
     await router.health.record_failure("m#0", "rate limited", cooldown=1)
+    await router.health.record_failure("m#1", "rate limited", cooldown=100)
     clock.advance(1)
     probe = await router.resolve("m").next()
     with pytest.raises(Overloaded, match="1 being probed"):
@@ -388,3 +389,14 @@ async def test_snapshot_shows_state_and_never_a_key(clock: FakeClock) -> None:
     await router.health.record_failure("m#1", "rate limited", cooldown=9)
     cooling = (await router.snapshot())[1]
     assert (cooling["state"], cooling["cooldown_until"]) == ("cooling", clock() + 9)
+
+
+async def test_a_lone_member_is_tried_even_while_it_cools_down(clock: FakeClock) -> None:
+    """With nothing else to send to, refusing would only turn answers the member may give into 503s."""
+    router = make_router(make_config(entry("m")), clock)
+    await router.health.record_failure("m#0", "rate limited", cooldown=60)
+    first = await router.resolve("m").next()
+    second = await router.resolve("m").next()
+    assert (first.member_id, second.member_id) == ("m#0", "m#0")
+    await first.succeeded()
+    assert (await router.health.read(["m#0"]))["m#0"].state(clock()) == "healthy"

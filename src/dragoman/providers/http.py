@@ -15,8 +15,6 @@ from dragoman.config import DeploymentConfig
 from dragoman.providers.errors import upstream_exceptions
 from dragoman.providers.local import LocalModels
 
-CONNECT_TIMEOUT_SECONDS = 10.0
-
 
 class UpstreamResponse(Protocol):
     """An open upstream answer: status and headers are known, the body is read by the caller."""
@@ -115,7 +113,7 @@ class UpstreamClient:
     ) -> UpstreamResponse:
         """Send ``body``; returns once the status line and headers have arrived.
 
-        ``timeout`` bounds the wait for the answer; for streams it then bounds each gap between chunks.
+        ``timeout`` bounds a whole non-streamed answer; ``idle_timeout`` each gap between a stream's chunks.
         """
         if deployment.provider == "local":
             return await self._local.post(deployment, path, body, headers, stream=stream)
@@ -123,10 +121,12 @@ class UpstreamClient:
         url = deployment.base_url + path
         where = deployment.id or deployment.name
         timeout = deployment.timeout
+        # Streams have no total limit (a long generation is legitimate) but a limit on each silence between
+        # chunks; the wait for the first byte is bounded by the caller (``first_token_timeout``).
         client_timeout = (
-            aiohttp.ClientTimeout(total=None, connect=CONNECT_TIMEOUT_SECONDS, sock_read=timeout)
+            aiohttp.ClientTimeout(total=None, connect=deployment.connect_timeout, sock_read=deployment.idle_seconds)
             if stream
-            else aiohttp.ClientTimeout(total=timeout, connect=CONNECT_TIMEOUT_SECONDS)
+            else aiohttp.ClientTimeout(total=timeout, connect=deployment.connect_timeout)
         )
         with upstream_exceptions(where, timeout):
             response = await self._session.post(url, data=body, headers=headers, timeout=client_timeout)

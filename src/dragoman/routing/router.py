@@ -81,6 +81,17 @@ class Router:
     def member(self, member_id: str) -> Member | None:
         return self._table.member(member_id)
 
+    @property
+    def listed(self) -> list[str]:
+        """The model names a client can send, for ``/v1/models``: pools and aliases, not wildcard routes."""
+        names = [name for name in self._table.names if not name.endswith("/*")]
+        return names + [alias for alias in self._table.aliases if alias not in names]
+
+    def deployments(self, name: str) -> list[DeploymentConfig] | None:
+        """The members behind ``name`` (a pool name, alias or wildcard match), or None if it is unknown."""
+        found = self._table.lookup(name)
+        return [member.deployment for member in found[0].members] if found is not None else None
+
     def resolve(self, requested: str, *, preferred: str | None = None, estimated_tokens: int = 0,
                 dialect: str | None = None) -> Plan:
         """The plan for a request naming ``requested`` (empty: ``default_model``). ``preferred``: a member id
@@ -182,11 +193,23 @@ class Plan:
         self._estimated_tokens = estimated_tokens
         self._deadline = Deadline(router.policy.deadline, router.clock)
         self._last_error: GatewayError | None = None
+        # A model served by one member and no fallbacks gains nothing from resting it: refusing would turn
+        # every request in the cooldown into a 503 that the member itself might have answered.
+        self._lone = sum(len(stage.members) for stage in stages) == 1
 
     @property
     def pool(self) -> str:
         """The name of the pool that ``model`` resolved to."""
         return self._stages[0].pool.name
+
+    @property
+    def lone(self) -> bool:
+        """One member and no fallbacks: nothing to choose, so affinity and cooldowns do not apply."""
+        return self._lone
+
+    def prefer(self, member_id: str | None) -> None:
+        """Affinity learned after resolving: ``member_id`` goes first when it can take the request."""
+        self._preferred = member_id
 
     async def next(self) -> Attempt:
         """The next attempt, after a backoff when it repeats a member; raises the final error when none is
@@ -234,7 +257,7 @@ class Plan:
         for tier in stage.tiers:
             eligible = [
                 member for member in tier
-                if member in untried and health.get(member.id, HEALTHY).available(wall)
+                if member in untried and (self._lone or health.get(member.id, HEALTHY).available(wall))
                 and member.stats.has_room(member.deployment, now, self._estimated_tokens)
             ]
             while eligible:
@@ -258,7 +281,7 @@ class Plan:
         options: list[tuple[float, int, Member]] = []
         for position, member in enumerate(tried):
             delay = router.policy.delay(backoff, stage.errors[member.id].retry_after, remaining)
-            if (delay is not None and health.get(member.id, HEALTHY).available_by(wall + delay)
+            if (delay is not None and (self._lone or health.get(member.id, HEALTHY).available_by(wall + delay))
                     and member.stats.has_room(member.deployment, now + delay, self._estimated_tokens)):
                 options.append((delay, member.priority * 1_000_000 + position, member))
         if not options:
@@ -270,7 +293,8 @@ class Plan:
             self.waited_seconds += delay
         current = (await router.health.read([member.id])).get(member.id, HEALTHY)
         wall, now = router.wall_clock(), router.clock()
-        if (current.available(wall) and member.stats.has_room(member.deployment, now, self._estimated_tokens)
+        if ((self._lone or current.available(wall))
+                and member.stats.has_room(member.deployment, now, self._estimated_tokens)
                 and await self._admit(member, current, wall)):
             return self._start(member, stage, current)
         return False
@@ -279,7 +303,7 @@ class Plan:
         if health.state(wall) == "healthy":
             return True
         probe_ttl = member.deployment.connect_timeout + member.deployment.timeout
-        return await self._router.health.admit(member.id, probe_ttl)
+        return await self._router.health.admit(member.id, probe_ttl) or self._lone
 
     def _start(self, member: Member, stage: _Stage, health: MemberHealth) -> Attempt:
         deployment = member.deployment

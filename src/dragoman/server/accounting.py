@@ -1,8 +1,10 @@
 """The account of one request: who made it, what it was routed to, what it used and cost, how long it took.
 
 A ``RequestLedger`` is opened when a request arrives and closed exactly once when its answer has been sent
-(for streams: when the stream ends, fails or the client goes away). Closing settles the key's limits (in the
-background: the client never waits for it) and hands one ``UsageRecord`` to the batching writer.
+(for streams: when the stream ends, fails or the client goes away). Closing settles the key's limits and
+reports the outcome to the router (the member's health and load, and which member holds the answer's
+proofs) — both in the background, the client never waits for them — and hands one ``UsageRecord`` to the
+batching writer.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -19,6 +22,8 @@ from dragoman.access.usage import UsageRecord, cost_of
 from dragoman.canonical.errors import GatewayError
 from dragoman.canonical.response import Usage
 from dragoman.config import DeploymentConfig
+from dragoman.routing.affinity import AffinityStore
+from dragoman.routing.router import Attempt
 from dragoman.store.usage_writer import UsageWriter
 
 log = logging.getLogger("dragoman.accounting")
@@ -31,42 +36,55 @@ class StreamObserver(Protocol):
 
     def content_started(self) -> None: ...
 
-    def stream_ended(self, usage: Usage | None, error: GatewayError | None, *, completed: bool) -> None: ...
+    def stream_ended(self, usage: Usage | None, error: GatewayError | None, *, completed: bool,
+                     affinity_keys: list[str]) -> None: ...
 
 
 class Accounting:
-    """Opens ledgers and finishes their background work (settling limits) before shutdown."""
+    """Opens ledgers and finishes their background work (limits, router reports) before shutdown."""
 
-    def __init__(self, access: AccessControl, writer: UsageWriter) -> None:
+    def __init__(self, access: AccessControl, writer: UsageWriter, affinity: AffinityStore) -> None:
         self.access = access
         self.writer = writer
-        self._settling: set[asyncio.Task[None]] = set()
+        self.affinity = affinity
+        self._pending: set[asyncio.Task[None]] = set()
 
     def open(self, client_dialect: str) -> RequestLedger:
         return RequestLedger(self, client_dialect)
 
-    def settle_later(self, ticket: Ticket, actual_tokens: int, cost_usd: float) -> None:
-        task = asyncio.get_running_loop().create_task(
-            self.access.settle(ticket, actual_tokens=actual_tokens, cost_usd=cost_usd)
-        )
-        self._settling.add(task)
-        task.add_done_callback(self._settled)
+    def in_background(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._pending.add(task)
+        task.add_done_callback(self._done)
 
-    def _settled(self, task: asyncio.Task[None]) -> None:
-        self._settling.discard(task)
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._pending.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
-            log.warning("settling a request's limits failed: %r", error)
+            log.warning("finishing a request's accounting failed: %r", error)
 
     async def drain(self) -> None:
-        """Wait for every settle in flight (at shutdown, before the counters' connection closes)."""
-        while self._settling:
-            await asyncio.gather(*list(self._settling), return_exceptions=True)
+        """Wait for the background work in flight (at shutdown, before the connections it needs close)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+
+async def _report(attempt: Attempt, affinity: AffinityStore, status: int, tokens: int,
+                  error: GatewayError | None, keys: list[str]) -> None:
+    """Tell the router how the attempt that answered ended (earlier failed attempts were told already)."""
+    if error is not None:
+        await attempt.failed(error, tokens)
+    elif status == CLIENT_CLOSED_REQUEST:
+        await attempt.cancelled(tokens)
+    else:
+        await attempt.succeeded(tokens)
+    if keys and error is None:
+        await affinity.remember(keys, attempt.member_id)
 
 
 class RequestLedger:
     __slots__ = (
-        "_accounting", "_arrived", "_closed", "_first_content", "_started", "client_dialect", "deployment",
-        "model", "principal", "stream", "ticket", "upstream_dialect",
+        "_accounting", "_arrived", "_closed", "_first_content", "_started", "affinity_keys", "attempt",
+        "client_dialect", "deployment", "model", "principal", "stream", "ticket", "upstream_dialect",
     )
 
     def __init__(self, accounting: Accounting, client_dialect: str) -> None:
@@ -82,12 +100,21 @@ class RequestLedger:
         self.deployment: DeploymentConfig | None = None
         self.upstream_dialect: str | None = None
         self.stream = False
+        self.attempt: Attempt | None = None
+        self.affinity_keys: list[str] = []  # what only the answering member can take back (routing.affinity)
+
+    @property
+    def started(self) -> float:
+        """``time.perf_counter()`` when the request arrived."""
+        return self._started
 
     def content_started(self) -> None:
         if self._first_content is None:
             self._first_content = time.perf_counter()
 
-    def stream_ended(self, usage: Usage | None, error: GatewayError | None, *, completed: bool) -> None:
+    def stream_ended(self, usage: Usage | None, error: GatewayError | None, *, completed: bool,
+                     affinity_keys: list[str]) -> None:
+        self.affinity_keys = affinity_keys
         if completed or error is not None:
             self.close(200, usage, error)
         else:
@@ -103,14 +130,19 @@ class RequestLedger:
         usage = usage or Usage()
         deployment = self.deployment
         cost = cost_of(usage, deployment.pricing) if deployment is not None else 0.0
+        accounting = self._accounting
         if self.ticket is not None:
-            self._accounting.settle_later(self.ticket, usage.total_tokens, cost)
+            accounting.in_background(accounting.access.settle(self.ticket, actual_tokens=usage.total_tokens,
+                                                              cost_usd=cost))
+        if self.attempt is not None:
+            accounting.in_background(_report(self.attempt, accounting.affinity, status, usage.total_tokens, error,
+                                             self.affinity_keys))
         if self.principal is None:
             return
         now = time.perf_counter()
         if error is not None:
             error_code = error.code or error.kind
-        self._accounting.writer.record(UsageRecord(
+        accounting.writer.record(UsageRecord(
             id=uuid.uuid4().hex,
             created_at=self._arrived,
             key_id=self.principal.key_id,

@@ -39,6 +39,7 @@ from dragoman.server.rendering import error_response, json_response
 
 RuntimeGetter = Callable[[], AccessRuntime]
 Handler = Callable[[HTTPRequest, AccessRuntime], Awaitable[Response]]
+DeploymentStates = Callable[[], Awaitable[list[dict[str, Any]]]]
 
 CODEC = CODECS["openai_chat"]
 MAX_ADMIN_BODY_BYTES = 64 * 1024
@@ -48,9 +49,13 @@ USAGE_PARAMETERS = ("key_id", "model", "since", "until", "limit")
 _NO_STORE = {"cache-control": "no-store"}
 
 
-def admin_routes(runtime_getter: RuntimeGetter) -> list[Route]:
+def admin_routes(runtime_getter: RuntimeGetter, deployments: DeploymentStates) -> list[Route]:
     """The ``/admin/`` routes. ``runtime_getter`` is called per request: the runtime opens in the app's
-    lifespan, after the routes are built."""
+    lifespan, after the routes are built. ``deployments`` gives every upstream member's routing state."""
+
+    async def deployment_states(request: HTTPRequest, runtime: AccessRuntime) -> Response:
+        await _require_master(request, runtime)
+        return json_response({"object": "list", "data": await deployments()})
 
     def endpoint(handler: Handler) -> Callable[[HTTPRequest], Awaitable[Response]]:
         async def run(request: HTTPRequest) -> Response:
@@ -69,6 +74,7 @@ def admin_routes(runtime_getter: RuntimeGetter) -> list[Route]:
         Route("/admin/keys/{key_id}", endpoint(_revoke_key), methods=["DELETE"]),
         Route("/admin/keys/{key_id}/revoke", endpoint(_revoke_key), methods=["POST"]),
         Route("/admin/usage", endpoint(_usage), methods=["GET"]),
+        Route("/admin/deployments", endpoint(deployment_states), methods=["GET"]),
     ]
 
 

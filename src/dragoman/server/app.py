@@ -46,7 +46,7 @@ def _models_dialect(request: HTTPRequest) -> Codec:
 def build_app(config: Config) -> Starlette:
     upstreams = UpstreamClient()
     gateway = Gateway(config, upstreams)
-    catalog = ModelCatalog(gateway.registry)
+    catalog = ModelCatalog(gateway.router)
     opened: list[AccessRuntime] = []
 
     def runtime() -> AccessRuntime:
@@ -104,7 +104,7 @@ def build_app(config: Config) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         opened.append(await open_runtime(config, start_writer=True))
-        accounting = Accounting(runtime().access, runtime().writer)
+        accounting = Accounting(runtime().access, runtime().writer, gateway.affinity)
         gateway.attach(accounting)
         await upstreams.start()
         try:
@@ -112,6 +112,7 @@ def build_app(config: Config) -> Starlette:
         finally:
             await upstreams.close()
             await accounting.drain()
+            await gateway.close()
             await runtime().close()
 
     chat, responses, messages = CODECS["openai_chat"], CODECS["openai_responses"], CODECS["anthropic_messages"]
@@ -129,7 +130,7 @@ def build_app(config: Config) -> Starlette:
         Route("/models", guard(catalog.list, _models_dialect), methods=["GET"]),
         Route("/v1/models/{model_id:path}", guard(catalog.retrieve, _models_dialect), methods=["GET"]),
         Route("/models/{model_id:path}", guard(catalog.retrieve, _models_dialect), methods=["GET"]),
-        *admin_routes(runtime),
+        *admin_routes(runtime, gateway.router.snapshot),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found})
     app.state.gateway = gateway

@@ -15,6 +15,7 @@ from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response
 
 from dragoman.canonical.errors import GatewayError, InternalError, InvalidRequest
+from dragoman.config import DeploymentConfig
 from dragoman.dialects.base import DialectName
 from dragoman.dialects.registry import CODECS
 from dragoman.server.auth import principal_of
@@ -61,26 +62,36 @@ async def count_tokens(gateway: Gateway, http_request: HTTPRequest, counter: Cou
     try:
         parsed = parse_json_object(await read_body(http_request, gateway.config.server.max_body_bytes))
         model = _check(parsed, counter)
-        asked = model or gateway.registry.default_model or ""
+        asked = model or gateway.router.default_model or ""
         gateway.accounting.access.authorize_model(principal_of(http_request), asked)
-        deployment = gateway.registry.resolve(model)
-        if deployment.dialect != counter.dialect:
-            return _estimate(parsed, counter)
-        parsed["model"] = deployment.upstream_model
-        headers = codec.upstream_headers(deployment.api_key)
-        if counter.dialect == "anthropic_messages":
-            headers.update(anthropic_forwarded_headers(http_request, deployment))
-        answer = await gateway.upstreams.post(
-            deployment, counter.upstream_path, orjson.dumps(parsed), headers, stream=False
-        )
-        body = await answer.read()
-        if answer.status in (404, 405, 501):
-            return _estimate(parsed, counter)  # a compatible server without a counting endpoint
-        if answer.status < 500:
-            return Response(body, status_code=answer.status, media_type=answer.headers.get("content-type", JSON))
-        raise codec.decode_error(answer.status, body)
+        attempt = await gateway.router.resolve(model).next()
+        try:
+            return await _count(gateway, http_request, counter, parsed, attempt.deployment)
+        finally:
+            await attempt.release()
     except GatewayError as error:
         return error_response(codec, error)
     except Exception:
         log.exception("token counting failed inside dragoman")
         return error_response(codec, InternalError("dragoman failed to count tokens"))
+
+
+async def _count(gateway: Gateway, http_request: HTTPRequest, counter: Counter, parsed: dict[str, Any],
+                 deployment: DeploymentConfig) -> Response:
+    """Exactly from a same-dialect upstream that can count, else the local estimate."""
+    if deployment.dialect != counter.dialect:
+        return _estimate(parsed, counter)
+    codec = CODECS[counter.dialect]
+    parsed["model"] = deployment.upstream_model
+    headers = codec.upstream_headers(deployment.api_key)
+    if counter.dialect == "anthropic_messages":
+        headers.update(anthropic_forwarded_headers(http_request, deployment))
+    answer = await gateway.upstreams.post(
+        deployment, counter.upstream_path, orjson.dumps(parsed), headers, stream=False
+    )
+    body = await answer.read()
+    if answer.status in (404, 405, 501):
+        return _estimate(parsed, counter)  # a compatible server without a counting endpoint
+    if answer.status < 500:
+        return Response(body, status_code=answer.status, media_type=answer.headers.get("content-type", JSON))
+    raise codec.decode_error(answer.status, body)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from typing import Any
 
 import orjson
@@ -13,7 +15,13 @@ from starlette.responses import Response, StreamingResponse
 from dragoman.access.control import ANONYMOUS, LimitExceeded
 from dragoman.access.ratelimit_headers import rate_limit_headers
 from dragoman.canonical.content import ReasoningPart
-from dragoman.canonical.errors import GatewayError, InternalError, InvalidRequest, UpstreamProtocolError
+from dragoman.canonical.errors import (
+    GatewayError,
+    InternalError,
+    InvalidRequest,
+    UpstreamProtocolError,
+    UpstreamTimeout,
+)
 from dragoman.canonical.request import Request
 from dragoman.canonical.structured import emulate_with_tool, unwrap_response, unwrap_stream
 from dragoman.canonical.tools import apply_native_tool_policy
@@ -21,10 +29,13 @@ from dragoman.config import Config, DeploymentConfig
 from dragoman.dialects.base import Codec
 from dragoman.dialects.registry import CODECS
 from dragoman.providers.http import UpstreamClient, UpstreamResponse
-from dragoman.routing.registry import ModelRegistry
-from dragoman.server.accounting import Accounting, RequestLedger
+from dragoman.routing.affinity import StreamKeys, preferred_member, response_keys
+from dragoman.routing.retry import MEMBER_FAULT_STATUSES
+from dragoman.routing.runtime import make_affinity, make_router
+from dragoman.server.accounting import CLIENT_CLOSED_REQUEST, Accounting, RequestLedger
 from dragoman.server.auth import principal_of
 from dragoman.server.body import parse_json_object, read_body
+from dragoman.server.disconnect import ClientDisconnected, until_disconnected
 from dragoman.server.passthrough import PassthroughStream
 from dragoman.server.rendering import JSON, error_response, json_response
 from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, canonical_events
@@ -35,12 +46,15 @@ EVENT_STREAM = "text/event-stream"
 # A token estimate for reserving tokens-per-minute before the call, corrected by the real usage after it:
 # about four bytes of request JSON per token, without parsing anything more.
 BYTES_PER_TOKEN_ESTIMATE = 4
+DEPLOYMENT_HEADER = "x-dragoman-deployment"
+OVERHEAD_HEADER = "x-dragoman-overhead-ms"
 
 
 class Gateway:
     def __init__(self, config: Config, upstreams: UpstreamClient) -> None:
         self.config = config
-        self.registry = ModelRegistry(config)
+        self.router = make_router(config)
+        self.affinity = make_affinity(config)
         self.upstreams = upstreams
         self._accounting: Accounting | None = None
 
@@ -53,38 +67,86 @@ class Gateway:
         assert self._accounting is not None, "Gateway.attach() was not called (the app's lifespan opens it)"
         return self._accounting
 
+    async def close(self) -> None:
+        await self.router.close()
+        await self.affinity.close()
+
     async def handle(self, http_request: HTTPRequest, client: Codec) -> Response:
         ledger = self.accounting.open(client.name)
         ledger.principal = principal_of(http_request)
+        upstream_seconds = [0.0]
         try:
-            response = await self._answer(http_request, client, ledger)
+            body = await read_body(http_request, self.config.server.max_body_bytes)
+            answer = self._answer(http_request, body, client, ledger, upstream_seconds)
+            response = await until_disconnected(http_request, answer)
         except GatewayError as error:
             ledger.close(error.status, None, error)
             response = error_response(client, error)
             if isinstance(error, LimitExceeded):
                 response.headers.update(rate_limit_headers(client.name, error.snapshot))
-            return response
+        except ClientDisconnected:
+            ledger.close(CLIENT_CLOSED_REQUEST, None, None, error_code="client_disconnected")
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
         except Exception:
             log.exception("request failed inside dragoman")
             internal = InternalError("dragoman failed to handle the request")
             ledger.close(internal.status, None, internal)
-            return error_response(client, internal)
+            response = error_response(client, internal)
+        headers = response.headers
         if ledger.ticket is not None:
-            response.headers.update(rate_limit_headers(client.name, ledger.ticket.admission.snapshot))
+            headers.update(rate_limit_headers(client.name, ledger.ticket.admission.snapshot))
+        if ledger.attempt is not None:
+            headers[DEPLOYMENT_HEADER] = ledger.attempt.member_id
+        overhead = time.perf_counter() - ledger.started - upstream_seconds[0]
+        headers[OVERHEAD_HEADER] = f"{max(overhead, 0.0) * 1000:.2f}"
         return response
 
-    async def _answer(self, http_request: HTTPRequest, client: Codec, ledger: RequestLedger) -> Response:
-        body = await read_body(http_request, self.config.server.max_body_bytes)
+    async def _answer(self, http_request: HTTPRequest, body: bytes, client: Codec, ledger: RequestLedger,
+                      upstream_seconds: list[float]) -> Response:
         parsed = parse_json_object(body)
         request = client.decode_request(parsed)
         ledger.stream = request.stream
-        ledger.model = request.model or self.registry.default_model or ""
+        ledger.model = request.model or self.router.default_model or ""
         principal = ledger.principal or ANONYMOUS
         self.accounting.access.authorize_model(principal, ledger.model)
-        deployment = self.registry.resolve(request.model)
-        ledger.deployment = deployment
-        ledger.upstream_dialect = deployment.dialect
-        ledger.ticket = await self.accounting.access.admit(principal, len(body) // BYTES_PER_TOKEN_ESTIMATE)
+        estimate = len(body) // BYTES_PER_TOKEN_ESTIMATE
+        plan = self.router.resolve(request.model, estimated_tokens=estimate,
+                                   dialect=client.name if request.untranslated else None)
+        if not plan.lone:
+            plan.prefer(await preferred_member(self.affinity, request, parsed))
+        ledger.ticket = await self.accounting.access.admit(principal, estimate)
+        while True:
+            attempt = await plan.next()
+            if attempt.number > 1:  # the first attempt may have rewritten the request for its upstream
+                parsed = parse_json_object(body)
+                request = client.decode_request(parsed)
+            ledger.attempt = attempt
+            ledger.deployment = attempt.deployment
+            ledger.upstream_dialect = attempt.deployment.dialect
+            ledger.affinity_keys = []
+            try:
+                async with asyncio.timeout(attempt.deployment.first_token_seconds):
+                    response = await self._attempt(http_request, client, parsed, request, attempt.deployment,
+                                                   ledger, track_affinity=not plan.lone)
+            except TimeoutError:
+                error: GatewayError = UpstreamTimeout(
+                    f"the upstream {attempt.member_id} sent no answer within "
+                    f"{attempt.deployment.first_token_seconds:g}s")
+                if await plan.failed(attempt, error):
+                    continue
+                raise error from None
+            except GatewayError as error:
+                if await plan.failed(attempt, error):
+                    continue
+                raise
+            finally:
+                upstream_seconds[0] = plan.upstream_seconds + plan.waited_seconds
+            attempt.first_byte()
+            return response
+
+    async def _attempt(self, http_request: HTTPRequest, client: Codec, parsed: dict[str, Any], request: Request,
+                       deployment: DeploymentConfig, ledger: RequestLedger, *, track_affinity: bool) -> Response:
+        """One try on one member: the answer, or the error that decides whether another member is tried."""
         upstream = CODECS[deployment.dialect]
         emulate = deployment.structured_output == "tool" and request.output_format is not None
         reasoning_refused = not deployment.reasoning and request.reasoning is not None
@@ -95,12 +157,13 @@ class Gateway:
         if upstream is client and (request.untranslated or not rewrite):
             if reasoning_refused:
                 _strip_reasoning_settings(parsed, client.name)
-            return await self._forward(http_request, client, parsed, request, deployment, ledger)
+            return await self._forward(http_request, client, parsed, request, deployment, ledger,
+                                       track_affinity=track_affinity)
         if request.untranslated:
             raise _untranslatable(request, client, upstream)
         betas = http_request.headers.get("anthropic-beta") if client.name == "anthropic_messages" else None
         return await self._translate(client, upstream, request, deployment, ledger, emulate_output=emulate,
-                                     client_betas=betas)
+                                     client_betas=betas, track_affinity=track_affinity)
 
     async def _translate(
         self,
@@ -112,6 +175,7 @@ class Gateway:
         *,
         emulate_output: bool,
         client_betas: str | None,
+        track_affinity: bool,
     ) -> Response:
         if request.max_tokens is None and deployment.max_tokens is not None:
             request.max_tokens = deployment.max_tokens
@@ -137,6 +201,8 @@ class Gateway:
                 response = unwrap_response(response, output_tool)
             response.model = client_model
             encoded = json_response(client.encode_response(response, request))
+            if track_affinity:
+                ledger.affinity_keys = response_keys(response, upstream.name)
             ledger.close(200, response.usage, None)
             return encoded
         upstream_events = canonical_events(answer, upstream.stream_decoder(), client_model)
@@ -144,7 +210,8 @@ class Gateway:
             upstream_events = unwrap_stream(upstream_events, output_tool)
         events = EventPump(upstream_events)
         interval = self.config.server.keepalive_interval
-        stream = TranslatedStream(events, answer, interval, ledger)
+        stream = TranslatedStream(events, answer, interval, ledger,
+                                  StreamKeys(upstream.name) if track_affinity else None)
         try:
             await stream.peek()
         except BaseException:
@@ -162,6 +229,8 @@ class Gateway:
         request: Request,
         deployment: DeploymentConfig,
         ledger: RequestLedger,
+        *,
+        track_affinity: bool,
     ) -> Response:
         parsed["model"] = deployment.upstream_model
         hide_usage_chunk = False
@@ -175,8 +244,9 @@ class Gateway:
         answer = await self.upstreams.post(
             deployment, codec.upstream_path, orjson.dumps(parsed), headers, stream=request.stream
         )
-        if 400 <= answer.status < 500:
-            # Already in the client's dialect: relayed verbatim, nothing re-shaped or lost.
+        if 400 <= answer.status < 500 and answer.status not in MEMBER_FAULT_STATUSES:
+            # The client's fault, already in its dialect: relayed verbatim, nothing re-shaped or lost. (What
+            # says something about the member, such as its 429, goes through the retry path instead.)
             body = await answer.read()
             ledger.close(answer.status, None, None, error_code="upstream_error")
             return Response(body, status_code=answer.status, media_type=answer.headers.get("content-type", JSON),
@@ -184,7 +254,10 @@ class Gateway:
         await _raise_for_status(answer, codec, stream=request.stream)
         if not request.stream:
             body = await answer.read()
-            ledger.close(200, codec.decode_usage(_require_json_object(answer, body)), None)
+            answered = _require_json_object(answer, body)
+            if track_affinity:
+                ledger.affinity_keys = response_keys(codec.decode_response(answered), codec.name)
+            ledger.close(200, codec.decode_usage(answered), None)
             return Response(body, media_type=answer.headers.get("content-type", JSON))
         relay = PassthroughStream(
             answer,
@@ -192,6 +265,7 @@ class Gateway:
             codec.stream_encoder(request),
             self.config.server.keepalive_interval,
             ledger,
+            StreamKeys(codec.name) if track_affinity else None,
             hide_usage_chunk=hide_usage_chunk,
             numbered_events=codec.name == "openai_responses",
         )

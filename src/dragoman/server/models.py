@@ -12,7 +12,7 @@ from starlette.responses import Response
 from dragoman.canonical.errors import NotFound
 from dragoman.dialects.base import Codec
 from dragoman.dialects.registry import CODECS
-from dragoman.routing.registry import ModelRegistry
+from dragoman.routing.router import Router
 from dragoman.server.auth import principal_of
 from dragoman.server.rendering import error_response, json_response
 
@@ -24,8 +24,8 @@ def _wants_anthropic(request: HTTPRequest) -> bool:
 
 
 class ModelCatalog:
-    def __init__(self, registry: ModelRegistry) -> None:
-        self._registry = registry
+    def __init__(self, router: Router) -> None:
+        self._router = router
         self._created = int(datetime.now(UTC).timestamp())
         self._created_at = datetime.fromtimestamp(self._created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -33,7 +33,7 @@ class ModelCatalog:
         return {"id": name, "object": "model", "created": self._created, "owned_by": OWNER}
 
     def _anthropic(self, name: str) -> dict[str, Any]:
-        members = self._registry.pools[name].members
+        members = self._router.deployments(name) or []
         limits = [member.max_tokens for member in members if member.max_tokens is not None]
         return {
             "type": "model",
@@ -48,7 +48,7 @@ class ModelCatalog:
     def _visible(self, request: HTTPRequest) -> list[str]:
         """The models the caller may use: a key limited to some models sees only those."""
         key = principal_of(request).key
-        return [name for name in self._registry.names if key is None or key.allows_model(name)]
+        return [name for name in self._router.listed if key is None or key.allows_model(name)]
 
     async def list(self, request: HTTPRequest) -> Response:
         names = self._visible(request)

@@ -19,6 +19,7 @@ from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, Stre
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
+from dragoman.routing.affinity import StreamKeys
 from dragoman.server.accounting import StreamObserver
 from dragoman.server.streaming import EventPump, TimedOut
 from dragoman.sse import SSEDecoder, SSEMessage, encode_sse
@@ -62,12 +63,14 @@ class PassthroughStream:
         encoder: StreamEncoder,
         keepalive_interval: float,
         observer: StreamObserver,
+        keys: StreamKeys | None,
         *,
         hide_usage_chunk: bool,
         numbered_events: bool,
     ) -> None:
         self._upstream = upstream
         self._observer = observer
+        self._keys = keys
         self._error: GatewayError | None = None
         self._encoder = encoder
         self._start: StreamStart | None = None
@@ -135,7 +138,8 @@ class PassthroughStream:
             log.warning("relayed stream from %s failed: %s", self._upstream.where, error.message)
             yield self._render_error(error)
         finally:
-            self._observer.stream_ended(self.usage, self._error, completed=completed)
+            self._observer.stream_ended(self.usage, self._error, completed=completed,
+                                        affinity_keys=self._keys.keys if self._keys is not None else [])
             await self._pump.aclose()
             self._upstream.close()
 
@@ -165,6 +169,8 @@ class PassthroughStream:
             if numbered and (found := _SEQUENCE_NUMBER.search(message.data)):
                 self._last_sequence = int(found.group(1))
             for event in decoded:
+                if self._keys is not None:
+                    self._keys.observe(event)
                 if isinstance(event, StreamError):
                     # Rendered by our encoder rather than relayed, so the dialect's closing frames (chat's
                     # [DONE], Responses' response.failed) follow even when the upstream left them out.

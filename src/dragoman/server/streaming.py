@@ -18,6 +18,7 @@ from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, Stre
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
+from dragoman.routing.affinity import StreamKeys
 from dragoman.server.accounting import StreamObserver
 from dragoman.sse import SSEDecoder
 
@@ -101,8 +102,9 @@ class TranslatedStream:
     The ``observer`` learns when content starts and, once, how the stream ended and what it used."""
 
     def __init__(self, pump: EventPump[StreamEvent], upstream: UpstreamResponse, keepalive_interval: float,
-                 observer: StreamObserver) -> None:
+                 observer: StreamObserver, keys: StreamKeys | None) -> None:
         self._pump = pump
+        self._keys = keys
         self._upstream = upstream
         self._interval = keepalive_interval
         self._observer = observer
@@ -133,11 +135,14 @@ class TranslatedStream:
                     yield frame
             self._completed = True
         finally:
-            self._observer.stream_ended(self._usage, self._error, completed=self._completed)
+            self._observer.stream_ended(self._usage, self._error, completed=self._completed,
+                                        affinity_keys=self._keys.keys if self._keys is not None else [])
             await self._pump.aclose()
             self._upstream.close()
 
     def _encode(self, encoder: StreamEncoder, event: StreamEvent) -> bytes:
+        if self._keys is not None:
+            self._keys.observe(event)
         if isinstance(event, StreamFinish):
             self._usage = event.usage
         elif isinstance(event, StreamError):
