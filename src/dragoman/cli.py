@@ -109,6 +109,9 @@ def serve(config_path: str | None, host: str, port: int, allow_open: bool, log_l
         access_log=False,
         log_level=log_level,
         server_header=False,
+        # SIGTERM: stop accepting, let requests and streams in flight finish for up to this long, then the
+        # lifespan's shutdown flushes usage records.
+        timeout_graceful_shutdown=config.routing.shutdown_grace_seconds,
     )
 
 
