@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import sys
 
 import click
@@ -111,7 +112,7 @@ def serve(config_path: str | None, host: str, port: int, allow_open: bool, log_l
         server_header=False,
         # SIGTERM: stop accepting, let requests and streams in flight finish for up to this long, then the
         # lifespan's shutdown flushes usage records.
-        timeout_graceful_shutdown=config.routing.shutdown_grace_seconds,
+        timeout_graceful_shutdown=math.ceil(config.routing.shutdown_grace_seconds),
     )
 
 
