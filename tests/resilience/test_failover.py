@@ -1,0 +1,173 @@
+"""Failures before the first byte: a healthy member answers when one exists, the right error in the client's
+dialect when none does, and the client's own fault (an upstream 400) is the answer, never retried.
+
+Every case has a pool of its own (named after the case), so counts and cooldowns never carry over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.e2e.conformance import check_error_body
+from tests.faults import FaultUpstream
+from tests.gateway import Gateway
+from tests.resilience.clients import SDK_ERRORS, Clients, error_class, headers_of
+from tests.resilience.conftest import clients_for, deployments, started
+from tests.resilience.pools import (
+    DOWN,
+    ROUTES,
+    TRANSLATED_UPSTREAM,
+    gateway_config,
+    healthy_text,
+    member,
+    member_id,
+    upstream_dialect,
+)
+from tests.upstream import DIALECTS, Dialect
+
+# Each fails before anything reaches the client. A truncated stream (or one reset after some records) has
+# sent its first event already: see test_midstream.py.
+FAULTS = ("status-500", "status-429-retry-1", "hang", "reset", "garbage", "truncated", DOWN)
+STREAM_FAULTS = tuple(fault for fault in FAULTS if fault != "truncated")
+MODES = {False: "json", True: "stream"}
+
+
+@dataclass(frozen=True, slots=True)
+class Failover:
+    """A faulty member, then a healthy one, both speaking ``upstream``."""
+
+    fault: str
+    client: Dialect
+    route: str
+    stream: bool
+
+    @property
+    def pool(self) -> str:
+        return f"failover/{self.fault}/{self.client}/{self.route}/{MODES[self.stream]}"
+
+    @property
+    def upstream(self) -> Dialect:
+        return upstream_dialect(self.client, self.route)
+
+    def members(self, faults: FaultUpstream) -> list[dict[str, Any]]:
+        return [member(faults, self.pool, self.fault, self.upstream), member(faults, self.pool, "ok", self.upstream)]
+
+
+@dataclass(frozen=True, slots=True)
+class Exhausted:
+    """Two members with the same fault, one relayed and one translated, so both paths fail."""
+
+    fault: str
+    client: Dialect
+    stream: bool
+
+    @property
+    def pool(self) -> str:
+        return f"exhausted/{self.fault}/{self.client}/{MODES[self.stream]}"
+
+    @property
+    def ids(self) -> tuple[str, str]:
+        return member_id(self.pool, self.fault, "a"), member_id(self.pool, self.fault, "b")
+
+    def members(self, faults: FaultUpstream) -> list[dict[str, Any]]:
+        return [member(faults, self.pool, self.fault, self.client, tag="a"),
+                member(faults, self.pool, self.fault, TRANSLATED_UPSTREAM[self.client], tag="b")]
+
+
+FAILOVERS = [Failover(fault, client, route, stream) for client in DIALECTS for route in ROUTES
+             for stream in MODES for fault in (STREAM_FAULTS if stream else FAULTS)]
+# The error the client gets when every member fails this way; Retry-After 30 is past the retry deadline (10 s),
+# so no member is repeated and the upstream's 429 is the answer.
+EXHAUSTED_STATUS = {"status-500": 502, "reset": 502, "garbage": 502, DOWN: 502, "hang": 504,
+                    "status-429-retry-30": 429}
+EXHAUSTED = [Exhausted(fault, client, stream) for client in DIALECTS for stream in MODES for fault in EXHAUSTED_STATUS]
+CLIENT_FAULTS = [Failover("status-400", client, route, stream) for client in DIALECTS for route in ROUTES
+                 for stream in MODES]
+LONE_RETRIED = DIALECTS
+
+
+def lone_pool(client: Dialect) -> str:
+    return f"lone/{client}"
+
+
+@pytest.fixture(scope="module")
+def gateway(faults: FaultUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    workdir = tmp_path_factory.mktemp("failover")
+    models = [entry for case in [*FAILOVERS, *EXHAUSTED, *CLIENT_FAULTS] for entry in case.members(faults)]
+    models += [member(faults, lone_pool(client), f"script-{lone_pool(client).replace('/', '-')}", client)
+               for client in LONE_RETRIED]
+    with started(Gateway(workdir, gateway_config(models, workdir / "usage.db"), name="failover-gateway")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def clients(gateway: Gateway) -> Iterator[Clients]:
+    with clients_for(gateway) as made:
+        yield made
+
+
+@pytest.mark.parametrize("case", FAILOVERS, ids=lambda case: case.pool)
+def test_a_healthy_member_answers_when_another_fails(case: Failover, faults: FaultUpstream, gateway: Gateway,
+                                                     clients: Clients) -> None:
+    reply = clients.ask(case.client, case.pool, stream=case.stream)
+
+    assert (reply.text, reply.stream_errors) == (healthy_text(case.upstream, case.stream), [])
+    healthy, faulty = member_id(case.pool, "ok"), member_id(case.pool, case.fault)
+    assert reply.deployment == healthy
+    assert faults.count(model=healthy) == 1
+    if case.fault != DOWN:
+        assert faults.count(model=faulty) == 1
+    state = deployments(gateway)[faulty]
+    assert state["consecutive_failures"] == 1 and state["last_error"], state  # the failure counted against it
+
+
+@pytest.mark.parametrize("case", EXHAUSTED, ids=lambda case: case.pool)
+def test_every_member_failing_is_an_error_in_the_clients_dialect(case: Exhausted, faults: FaultUpstream,
+                                                                 clients: Clients) -> None:
+    status = EXHAUSTED_STATUS[case.fault]
+    with pytest.raises(SDK_ERRORS) as raised:
+        clients.ask(case.client, case.pool, stream=case.stream)
+
+    error = raised.value
+    assert type(error) is error_class(case.client, status) and error.status_code == status, error
+    check_error_body(case.client, error.response.json())
+    headers = headers_of(error)
+    assert headers.get("x-dragoman-deployment") in case.ids
+    first, second = (faults.count(model=member_id) for member_id in case.ids)
+    if status == 429:
+        assert headers.get("retry-after") == "30"
+        assert (first, second) == (1, 1)
+    elif case.fault != DOWN:
+        assert (first, second) == (2, 1)  # each once, then the first again (routing.retries: 1)
+
+
+@pytest.mark.parametrize("case", CLIENT_FAULTS, ids=lambda case: case.pool)
+def test_an_upstream_400_is_the_answer_and_never_retried(case: Failover, faults: FaultUpstream,
+                                                         clients: Clients) -> None:
+    with pytest.raises(SDK_ERRORS) as raised:
+        clients.ask(case.client, case.pool, stream=case.stream)
+
+    error = raised.value
+    assert type(error) is error_class(case.client, 400) and error.status_code == 400, error
+    body = error.response.json()
+    check_error_body(case.client, body)
+    assert "injected fault: HTTP 400" in body["error"]["message"]
+    faulty = member_id(case.pool, "status-400")
+    assert headers_of(error).get("x-dragoman-deployment") == faulty
+    assert (faults.count(model=faulty), faults.count(model=member_id(case.pool, "ok"))) == (1, 0)
+
+
+@pytest.mark.parametrize("client", LONE_RETRIED)
+def test_a_lone_member_is_tried_again_after_a_failure(client: Dialect, faults: FaultUpstream,
+                                                      clients: Clients) -> None:
+    pool = lone_pool(client)
+    script = pool.replace("/", "-")
+    faults.script(script, "status-503", "ok")
+
+    reply = clients.ask(client, pool)
+
+    assert reply.text == healthy_text(client, False)
+    assert [seen.spec for seen in faults.requests if seen.tag == pool] == ["status-503", "ok"]
