@@ -69,6 +69,7 @@ def local_gateway(model_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
             {"name": SOLO, "provider": "local", "n_threads": THREADS, "max_queue": 0},
         ],
         "default_model": DEFAULT,
+        "routing": {"retries": 0},  # a busy model's 429 goes straight back to the client (test_busy_and_gone)
     }
     gateway = Gateway(tmp_path_factory.mktemp("local"), config, name="local-gateway", env=clean_env())
     gateway.start()

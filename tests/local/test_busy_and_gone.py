@@ -19,8 +19,9 @@ ANTHROPIC_HEADERS = {"anthropic-version": "2023-06-01"}
 def test_busy_model_refuses_then_serves_once_the_client_hangs_up(raw: httpx2.Client) -> None:
     with raw.stream("POST", "/v1/chat/completions", json=LONG) as long:
         assert long.status_code == 200
+        lines = long.iter_lines()  # held: closing this iterator would close the stream (the client hanging up)
         content: list[str] = []
-        for line in long.iter_lines():
+        for line in lines:
             if line.startswith("data: {") and '"content"' in line:
                 content.append(line)
                 if len(content) == 3:
@@ -36,8 +37,9 @@ def test_busy_model_refuses_then_serves_once_the_client_hangs_up(raw: httpx2.Cli
     # The client hung up with ~1,500 tokens to go: the model must be free again within about a second.
     hung_up = time.monotonic()
     answer = raw.post("/v1/chat/completions", json=SHORT)
-    while answer.status_code == 429 and time.monotonic() - hung_up < 2.0:
+    # Until then: 429 from the model, or 503 from the router resting it for the Retry-After the 429s gave.
+    while answer.status_code in (429, 503) and time.monotonic() - hung_up < 2.5:
         time.sleep(0.05)
         answer = raw.post("/v1/chat/completions", json=SHORT)
     assert answer.status_code == 200, answer.text
-    assert time.monotonic() - hung_up < 3.0
+    assert time.monotonic() - hung_up < 3.5  # against the tens of seconds the abandoned answer would take

@@ -28,7 +28,10 @@ class LocalModels:
 
     async def post(self, deployment: DeploymentConfig, path: str, body: bytes, headers: Mapping[str, str], *,
                    stream: bool) -> LocalAnswer:
-        """Returns at once for streams (or with an error status); waits for the whole answer otherwise."""
+        """Returns at once for streams (or with an error status); waits for the whole answer otherwise.
+
+        As for HTTP upstreams, ``timeout`` bounds a whole non-streamed answer (waiting in the queue
+        included) and ``idle_timeout`` each silence of a stream (its first chunk included)."""
         where = deployment.id or deployment.name
         timeout = deployment.timeout
         if path != CHAT_PATH:
@@ -51,7 +54,7 @@ class LocalModels:
                                   code="local_model_busy", retry_after=full.retry_after)
             return LocalAnswer.failed(refusal, where, timeout)
         if stream:
-            return LocalAnswer.streaming(job, where, timeout)
+            return LocalAnswer.streaming(job, where, deployment.idle_seconds)
         return await self._whole(job, where, timeout)
 
     async def _whole(self, job: Job, where: str, timeout: float) -> LocalAnswer:
