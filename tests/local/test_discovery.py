@@ -19,7 +19,6 @@ from dragoman.config import Config, DeploymentConfig
 from dragoman.discovery import WELL_KNOWN, Discovery, Source, source_for_url, sources_of
 from dragoman.providers.http import UpstreamClient
 from dragoman.routing.health import MemoryHealth
-from dragoman.routing.registry import ModelRegistry
 from dragoman.routing.router import Router
 from tests.gateway import Gateway, free_port
 
@@ -103,6 +102,12 @@ async def test_probe_once_reports_what_it_found(model_path: Path, tmp_path: Path
         found = await discovery.probe_once()
         assert [deployment.name for deployment in found] == [f"{url.removeprefix('http://')}/{ALIAS}"]
         assert routes.names == [found[0].name]
+        # A configured model of the same name wins over the discovered one.
+        configured = DeploymentConfig(name=found[0].name, provider="openai", base_url="http://10.0.0.1:9/v1")
+        configured_routes = router(Config(models=[configured]))
+        await Discovery(configured_routes, [source_for_url(url)]).probe_once()
+        assert configured_routes.names == [configured.name]
+        assert (await configured_routes.resolve(configured.name).next()).deployment.base_url == configured.base_url
 
 
 async def test_a_dragoman_is_never_discovered(local_gateway: Gateway) -> None:
@@ -110,21 +115,6 @@ async def test_a_dragoman_is_never_discovered(local_gateway: Gateway) -> None:
     routes = router(Config())
     assert await Discovery(routes, [source_for_url(local_gateway.url)]).probe_once() == []
     assert routes.names == []
-
-
-def test_model_registry_takes_discovered_models_too() -> None:
-    """The registry the gateway resolved names with before the router keeps the same contract."""
-    configured = DeploymentConfig(name="ollama/llama3", provider="openai", base_url="http://10.0.0.1/v1")
-    registry = ModelRegistry(Config(models=[configured]))
-    found = [DeploymentConfig(name=name, provider="openai", base_url="http://127.0.0.1:11434/v1", model=name)
-             for name in ("ollama/llama3", "ollama/qwen")]
-    registry.set_discovered(found)
-    assert registry.names == ["ollama/llama3", "ollama/qwen"]
-    assert registry.resolve("ollama/llama3") is configured
-    registry.set_discovered(found[1:])
-    registry.set_discovered([])
-    assert registry.names == ["ollama/llama3"]
-    assert registry.resolve("ollama/llama3") is configured
 
 
 @pytest.mark.parametrize(("discover", "urls", "expected"), [

@@ -6,7 +6,7 @@ Balancing, failover and cooldowns come with the routing issue; for now members o
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dragoman.canonical.errors import InvalidRequest, NotFound
@@ -30,20 +30,6 @@ class ModelRegistry:
             grouped.setdefault(deployment.name, []).append(deployment)
         self.pools = {name: Pool(name, members, itertools.cycle(members)) for name, members in grouped.items()}
         self.default_model = config.default_model
-        self._discovered: set[str] = set()
-
-    def set_discovered(self, deployments: Iterable[DeploymentConfig]) -> None:
-        """Make ``deployments`` (found by ``dragoman.discovery``) the discovered models, in place of the
-        previous ones; a configured name always wins over a discovered one."""
-        pools = {name: pool for name, pool in self.pools.items() if name not in self._discovered}
-        found: dict[str, list[DeploymentConfig]] = {}
-        for deployment in deployments:
-            if deployment.name not in pools:
-                found.setdefault(deployment.name, []).append(deployment)
-        for name, members in found.items():
-            pools[name] = Pool(name, members, itertools.cycle(members))
-        self._discovered = set(found)
-        self.pools = pools
 
     @property
     def names(self) -> list[str]:
