@@ -1,10 +1,13 @@
 """Failures before the first byte: a healthy member answers when one exists, the right error in the client's
-dialect when none does, and the client's own fault (an upstream 400) is the answer, never retried.
+dialect when none does, and the client's own fault (an upstream 400) is the answer, never retried. Every
+answer, error or stream names the member that answered in ``x-dragoman-deployment`` and carries
+``x-dragoman-overhead-ms``: dragoman's own time, without the time spent waiting on upstreams.
 
 Every case has a pool of its own (named after the case), so counts and cooldowns never carry over."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,10 +17,11 @@ import pytest
 from tests.e2e.conformance import check_error_body
 from tests.faults import FaultUpstream
 from tests.gateway import Gateway
-from tests.resilience.clients import SDK_ERRORS, Clients, error_class, headers_of
+from tests.resilience.clients import DEPLOYMENT, OVERHEAD, SDK_ERRORS, Clients, error_class, headers_of
 from tests.resilience.conftest import clients_for, deployments, started
 from tests.resilience.pools import (
     DOWN,
+    HANG_SECONDS,
     ROUTES,
     TRANSLATED_UPSTREAM,
     gateway_config,
@@ -87,10 +91,21 @@ EXHAUSTED = [Exhausted(fault, client, stream) for client in DIALECTS for stream 
 CLIENT_FAULTS = [Failover("status-400", client, route, stream) for client in DIALECTS for route in ROUTES
                  for stream in MODES]
 LONE_RETRIED = DIALECTS
+SLOW_SECONDS = 0.6
 
 
 def lone_pool(client: Dialect) -> str:
     return f"lone/{client}"
+
+
+def slow_pool(client: Dialect) -> str:
+    return f"slow/{client}"
+
+
+def overhead_of(headers: dict[str, str]) -> float:
+    overhead = float(headers[OVERHEAD])
+    assert overhead >= 0, headers
+    return overhead
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +114,7 @@ def gateway(faults: FaultUpstream, tmp_path_factory: pytest.TempPathFactory) -> 
     models = [entry for case in [*FAILOVERS, *EXHAUSTED, *CLIENT_FAULTS] for entry in case.members(faults)]
     models += [member(faults, lone_pool(client), f"script-{lone_pool(client).replace('/', '-')}", client)
                for client in LONE_RETRIED]
+    models += [member(faults, slow_pool(client), f"slow-{SLOW_SECONDS}", client) for client in DIALECTS]
     with started(Gateway(workdir, gateway_config(models, workdir / "usage.db"), name="failover-gateway")) as running:
         yield running
 
@@ -118,30 +134,39 @@ def test_a_healthy_member_answers_when_another_fails(case: Failover, faults: Fau
     healthy, faulty = member_id(case.pool, "ok"), member_id(case.pool, case.fault)
     assert reply.deployment == healthy
     assert faults.count(model=healthy) == 1
-    if case.fault != DOWN:
+    if case.fault == DOWN:  # nothing to count at a closed port: the member's own record says it was tried
+        state = deployments(gateway)[faulty]
+        assert state["consecutive_failures"] == 1 and "connect" in state["last_error"].lower(), state
+    else:
         assert faults.count(model=faulty) == 1
-    state = deployments(gateway)[faulty]
-    assert state["consecutive_failures"] == 1 and state["last_error"], state  # the failure counted against it
+    overhead = overhead_of(reply.headers)
+    if case.fault == "hang":  # the wait for the hanging member is upstream time
+        assert overhead <= reply.elapsed_ms - HANG_SECONDS * 1000
 
 
 @pytest.mark.parametrize("case", EXHAUSTED, ids=lambda case: case.pool)
 def test_every_member_failing_is_an_error_in_the_clients_dialect(case: Exhausted, faults: FaultUpstream,
                                                                  clients: Clients) -> None:
     status = EXHAUSTED_STATUS[case.fault]
+    started_at = time.monotonic()
     with pytest.raises(SDK_ERRORS) as raised:
         clients.ask(case.client, case.pool, stream=case.stream)
+    elapsed_ms = (time.monotonic() - started_at) * 1000
 
     error = raised.value
     assert type(error) is error_class(case.client, status) and error.status_code == status, error
     check_error_body(case.client, error.response.json())
     headers = headers_of(error)
-    assert headers.get("x-dragoman-deployment") in case.ids
+    assert headers.get(DEPLOYMENT) in case.ids
     first, second = (faults.count(model=member_id) for member_id in case.ids)
     if status == 429:
         assert headers.get("retry-after") == "30"
         assert (first, second) == (1, 1)
     elif case.fault != DOWN:
         assert (first, second) == (2, 1)  # each once, then the first again (routing.retries: 1)
+    overhead = overhead_of(headers)
+    if case.fault == "hang":  # three attempts that each waited out the first-token timeout
+        assert overhead <= elapsed_ms - 3 * HANG_SECONDS * 1000
 
 
 @pytest.mark.parametrize("case", CLIENT_FAULTS, ids=lambda case: case.pool)
@@ -156,7 +181,8 @@ def test_an_upstream_400_is_the_answer_and_never_retried(case: Failover, faults:
     check_error_body(case.client, body)
     assert "injected fault: HTTP 400" in body["error"]["message"]
     faulty = member_id(case.pool, "status-400")
-    assert headers_of(error).get("x-dragoman-deployment") == faulty
+    assert headers_of(error).get(DEPLOYMENT) == faulty
+    overhead_of(headers_of(error))
     assert (faults.count(model=faulty), faults.count(model=member_id(case.pool, "ok"))) == (1, 0)
 
 
@@ -171,3 +197,20 @@ def test_a_lone_member_is_tried_again_after_a_failure(client: Dialect, faults: F
 
     assert reply.text == healthy_text(client, False)
     assert [seen.spec for seen in faults.requests if seen.tag == pool] == ["status-503", "ok"]
+
+
+@pytest.mark.parametrize("client", DIALECTS)
+def test_the_overhead_leaves_out_a_slow_upstreams_time(client: Dialect, clients: Clients) -> None:
+    reply = clients.ask(client, slow_pool(client))
+    assert reply.deployment == member_id(slow_pool(client), f"slow-{SLOW_SECONDS}")
+    overhead = overhead_of(reply.headers)
+    assert overhead <= reply.elapsed_ms - SLOW_SECONDS * 1000
+    assert overhead < SLOW_SECONDS * 1000 / 2  # far below the upstream's time
+
+
+@pytest.mark.parametrize("client", DIALECTS)
+def test_an_unknown_model_still_carries_the_overhead(client: Dialect, clients: Clients) -> None:
+    with pytest.raises(SDK_ERRORS) as raised:
+        clients.ask(client, "no/such/model")
+    assert raised.value.status_code == 404
+    overhead_of(headers_of(raised.value))

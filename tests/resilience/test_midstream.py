@@ -17,7 +17,7 @@ from tests.e2e.wire import post, request_body
 from tests.faults import FaultUpstream
 from tests.faults.server import normal_answer
 from tests.gateway import Gateway
-from tests.resilience.clients import DEPLOYMENT
+from tests.resilience.clients import DEPLOYMENT, OVERHEAD
 from tests.resilience.conftest import clients_for, deployments, eventually, started
 from tests.resilience.pools import ROUTES, gateway_config, healthy_text, member, member_id, upstream_dialect
 from tests.upstream import DIALECTS, Dialect
@@ -82,6 +82,7 @@ def test_the_error_goes_inside_the_stream(case: Broken, faults: FaultUpstream, g
     whole = healthy_text(case.upstream, True)
     assert outcome.text and whole.startswith(outcome.text) and outcome.text != whole
     assert answer.headers[DEPLOYMENT] == case.broken
+    assert float(answer.headers[OVERHEAD]) >= 0
     assert_not_retried(case, faults, gateway)
 
 
