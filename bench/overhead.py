@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -100,11 +101,15 @@ def main() -> None:
     upstream_port, gateway_port = free_port(), free_port()
     starter = f"from bench.overhead import run_upstream; run_upstream({upstream_port})"
     upstream = subprocess.Popen([sys.executable, "-c", starter])
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as config:
-        config.write(f"models:\n  - name: m\n    provider: openai\n    base_url: http://127.0.0.1:{upstream_port}/v1\n")
+    workdir = Path(tempfile.mkdtemp(prefix="dragoman-bench-"))
+    config = workdir / "bench.yaml"
+    # Usage records go to a SQLite file in the work directory: recording them is part of the overhead.
+    config.write_text(f"models:\n  - name: m\n    provider: openai\n    base_url: http://127.0.0.1:{upstream_port}/v1\n"
+                      f"storage: {workdir / 'dragoman.db'}\n")
     dragoman = Path(sys.executable).with_name("dragoman")
-    gateway = subprocess.Popen([str(dragoman), "serve", "--config", config.name, "--port", str(gateway_port),
-                                "--log-level", "warning"])
+    gateway = subprocess.Popen([*os.environ.get("DRAGOMAN_BENCH_PREFIX", "").split(), str(dragoman), "serve",
+                                "--config", str(config), "--port", str(gateway_port), "--log-level", "warning"],
+                               cwd=workdir)
     base = f"http://127.0.0.1:{gateway_port}"
     try:
         deadline = time.monotonic() + 30
@@ -132,7 +137,7 @@ def main() -> None:
         upstream.terminate()
         gateway.wait(10)
         upstream.wait(10)
-        os.unlink(config.name)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

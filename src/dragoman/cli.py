@@ -13,6 +13,8 @@ import uvicorn
 from dragoman import __version__
 from dragoman.cli_admin import keys, usage
 from dragoman.config import Config, ConfigError, load_config
+from dragoman.defaults import default_config
+from dragoman.providers.local import embedded_model_problem
 from dragoman.server.app import build_app
 from dragoman.store.database import describe_storage
 
@@ -86,8 +88,13 @@ def is_loopback(host: str) -> bool:
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(config_path: str | None, host: str, port: int, allow_open: bool, log_level: str) -> None:
-    """Start the gateway."""
-    config = _load_or_exit(config_path)
+    """Start the gateway (with no config: the embedded model as 'local', and local servers discovered)."""
+    if config_path is None:
+        config = default_config()
+        if (problem := embedded_model_problem()) is not None:
+            click.echo(f"dragoman: no config given and the embedded model is not available: {problem}", err=True)
+    else:
+        config = _load_or_exit(config_path)
     if config.master_key is None and not is_loopback(host) and not allow_open:
         click.echo(
             f"dragoman: refusing to serve {host} without authentication. Set auth.master_key in the config "

@@ -17,6 +17,7 @@ from dragoman.canonical.errors import GatewayError, InvalidRequest, NotFound
 from dragoman.config import Config
 from dragoman.dialects.base import Codec
 from dragoman.dialects.registry import CODECS
+from dragoman.discovery import Discovery
 from dragoman.providers.http import UpstreamClient
 from dragoman.server.accounting import Accounting
 from dragoman.server.admin import admin_routes
@@ -107,9 +108,14 @@ def build_app(config: Config) -> Starlette:
         accounting = Accounting(runtime().access, runtime().writer, gateway.affinity)
         gateway.attach(accounting)
         await upstreams.start()
+        discovery = Discovery.from_config(config, gateway.router)
+        if discovery is not None:
+            discovery.start()
         try:
             yield
         finally:
+            if discovery is not None:
+                await discovery.stop()
             await upstreams.close()
             await accounting.drain()
             await gateway.close()
