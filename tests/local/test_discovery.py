@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import anthropic
 import httpx2
+import openai
 import orjson
 import pytest
 
@@ -128,3 +130,26 @@ def test_what_is_probed(discover: bool | None, urls: list[str], expected: list[S
     assert sources_of(Config(discover=discover, discover_urls=urls)) == expected
     assert (Discovery.from_config(Config(discover=discover, discover_urls=urls), router(Config())) is None) \
         == (not expected)
+
+
+def test_a_running_gateway_lists_and_serves_a_discovered_server(model_path: Path, tmp_path: Path) -> None:
+    """What a user sees: start dragoman next to a local server and its model is there, in every dialect."""
+    with llama_cpp_server(model_path, tmp_path / "llama-server.log") as url:
+        gateway = Gateway(tmp_path / "gateway", {"discover_urls": [f"{url}/v1"], "routing": {"retries": 0}},
+                          name="discovering")
+        gateway.start()
+        try:
+            name = f"{url.removeprefix('http://')}/{ALIAS}"
+            oai = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="any", max_retries=0, timeout=60)
+            deadline = time.monotonic() + 10
+            while name not in {model.id for model in oai.models.list()}:
+                assert time.monotonic() < deadline, "the discovered model never appeared in /v1/models"
+                time.sleep(0.1)
+            answer = oai.chat.completions.create(model=name, max_tokens=4,
+                                                 messages=[{"role": "user", "content": "Hi"}])
+            assert answer.usage is not None and 0 < answer.usage.completion_tokens <= 4
+            claude = anthropic.Anthropic(base_url=gateway.url, api_key="any", max_retries=0, timeout=60)
+            message = claude.messages.create(model=name, max_tokens=4, messages=[{"role": "user", "content": "Hi"}])
+            assert message.usage.output_tokens <= 4 and message.model == name
+        finally:
+            gateway.stop()
