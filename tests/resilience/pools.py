@@ -17,7 +17,7 @@ from tests.gateway import PROVIDERS
 from tests.upstream import UPSTREAM_KEY, Dialect
 
 DOWN = "down"  # not a fault spec: the member's base_url is a closed port
-HANG_SECONDS = 0.2  # first_token_timeout of a hanging member
+HANG_SECONDS = 0.1  # first_token_timeout of a hanging member
 # Relayed: the upstream speaks the client's dialect. Translated: another one (each upstream dialect once).
 ROUTES = ("relayed", "translated")
 TRANSLATED_UPSTREAM: dict[Dialect, Dialect] = {"chat": "anthropic", "responses": "chat", "anthropic": "responses"}
