@@ -33,10 +33,6 @@ class Reply:
     def deployment(self) -> str | None:
         return self.headers.get(DEPLOYMENT)
 
-    @property
-    def overhead_ms(self) -> float:
-        return float(self.headers[OVERHEAD])
-
 
 def headers_of(error: openai.APIStatusError | anthropic.APIStatusError) -> dict[str, str]:
     return {name.lower(): value for name, value in error.response.headers.items()}
