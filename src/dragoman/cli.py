@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import signal
 import sys
+from types import FrameType
 
 import click
 import uvicorn
@@ -69,6 +71,10 @@ def main() -> None:
     """dragoman: one server, one port, every LLM API dialect."""
 
 
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -106,6 +112,10 @@ def serve(config_path: str | None, host: str, port: int, allow_open: bool, log_l
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(describe(config), err=True)
     logging.getLogger("uvicorn.error").addFilter(_ExpectedUpgradeWarnings())
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler it found;
+    # with these, that ends the process with status 0 (a clean shutdown) instead of death by signal.
+    for received in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(received, _exit_cleanly)
     uvicorn.run(
         build_app(config),
         host=host,

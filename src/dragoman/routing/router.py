@@ -319,7 +319,7 @@ class Plan:
         if self._last_error is not None:
             return self._last_error
         router = self._router
-        members = [member for stage in self._stages for member in stage.members]
+        members = list({member.id: member for stage in self._stages for member in stage.members}.values())
         health = await router.health.read([member.id for member in members])
         wall, now = router.wall_clock(), router.clock()
         cooling: list[float] = []
