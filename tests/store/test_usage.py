@@ -4,6 +4,7 @@ per-day aggregates by UTC day, counts and spend."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError, StatementError
@@ -110,6 +111,36 @@ async def test_count_applies_the_same_filters(store: SQLStore) -> None:
     assert await store.count_usage(UsageQuery(key_id="key_a")) == 3
     assert await store.count_usage(UsageQuery(since=utc(2026, 6, 1, 2), until=utc(2026, 6, 1, 5))) == 3
     assert await store.count_usage(UsageQuery(limit=1)) == 6  # limit bounds listings, not counts
+
+
+async def test_a_snapshot_is_the_three_reads_at_one_moment(store: SQLStore) -> None:
+    await store.insert_usage([usage(f"r{index}", utc(2026, 6, 1, index), key_id="key_a" if index % 2 else "key_b")
+                              for index in range(6)])
+    query = UsageQuery(key_id="key_a", limit=2)
+    snapshot = await store.usage_snapshot(query)
+    assert snapshot.records == await store.query_usage(query)
+    assert snapshot.daily == await store.usage_per_day(query)
+    assert snapshot.total == await store.count_usage(query) == 3
+
+
+async def test_a_snapshot_does_not_see_a_batch_committed_while_it_reads(store: SQLStore) -> None:
+    """The admin API's records, aggregates and total must agree even while the usage writer commits."""
+    await store.insert_usage([usage("first", utc(2026, 6, 2, 1))])
+    original_daily = SQLStore._daily
+
+    async def daily_then_commit(self: SQLStore, connection: Any, query: UsageQuery) -> list[DailyUsage]:
+        daily = await original_daily(self, connection, query)
+        await store.insert_usage([usage("during", utc(2026, 6, 2, 2))])  # another connection commits now
+        return daily
+
+    SQLStore._daily = daily_then_commit  # type: ignore[method-assign]
+    try:
+        snapshot = await store.usage_snapshot(UsageQuery())
+    finally:
+        SQLStore._daily = original_daily  # type: ignore[method-assign]
+    assert [record.id for record in snapshot.records] == ["first"]
+    assert snapshot.total == 1 and snapshot.daily[0].requests == 1
+    assert await store.count_usage(UsageQuery()) == 2
 
 
 async def test_spend_since_sums_one_keys_cost_from_the_given_time(store: SQLStore) -> None:

@@ -55,6 +55,16 @@ class DailyUsage:
     cost_usd: float
 
 
+@dataclass(slots=True, frozen=True)
+class UsageSnapshot:
+    """What ``GET /admin/usage`` shows, read at one moment: the newest records, per-day aggregates, and
+    how many records match in all."""
+
+    records: list[UsageRecord]
+    daily: list[DailyUsage]
+    total: int
+
+
 def cost_of(usage: Usage, pricing: PricingConfig | None) -> float:
     """USD for ``usage``. Cache reads are billed at the cached price, cache writes at the write price (input
     price when unset), the rest of the input at the input price."""

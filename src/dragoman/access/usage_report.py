@@ -54,12 +54,10 @@ def daily_view(day: DailyUsage) -> dict[str, object]:
 
 async def usage_report(store: Store, query: UsageQuery) -> dict[str, Any]:
     """``{"object": "list", "data": [records], "daily": [aggregates], "total": count}``."""
-    records = await store.query_usage(query)
-    daily = await store.usage_per_day(query)
-    total = await store.count_usage(query)
+    snapshot = await store.usage_snapshot(query)
     return {
         "object": "list",
-        "data": [record_view(record) for record in records],
-        "daily": [daily_view(day) for day in daily],
-        "total": total,
+        "data": [record_view(record) for record in snapshot.records],
+        "daily": [daily_view(day) for day in snapshot.daily],
+        "total": snapshot.total,
     }

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from dragoman.access.keys import ApiKey, BudgetPeriod
-from dragoman.access.usage import DailyUsage, UsageQuery, UsageRecord
+from dragoman.access.usage import DailyUsage, UsageQuery, UsageRecord, UsageSnapshot
 
 UNSET: object = object()
 
@@ -57,6 +57,10 @@ class Store(Protocol):
         ...
 
     async def count_usage(self, query: UsageQuery) -> int: ...
+
+    async def usage_snapshot(self, query: UsageQuery) -> UsageSnapshot:
+        """``query_usage``, ``usage_per_day`` and ``count_usage`` from one consistent snapshot."""
+        ...
 
     async def spend_since(self, key_id: str, since: datetime) -> float:
         """USD recorded for ``key_id`` from ``since`` on (for budgets)."""

@@ -8,15 +8,15 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, get_args
 
-from sqlalchemy import Date, case, cast, func, literal_column, select, update
+from sqlalchemy import Date, Select, case, cast, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 from dragoman.access.keys import ApiKey, BudgetPeriod, KeyLimits
-from dragoman.access.usage import DailyUsage, UsageQuery, UsageRecord
+from dragoman.access.usage import DailyUsage, UsageQuery, UsageRecord, UsageSnapshot
 from dragoman.store.base import NewKey
 from dragoman.store.tables import api_keys, usage_records
 
@@ -108,17 +108,39 @@ class SQLStore:
             await connection.execute(statement, rows)
 
     async def query_usage(self, query: UsageQuery) -> list[UsageRecord]:
+        async with self._engine.connect() as connection:
+            return await self._records(connection, query)
+
+    async def usage_snapshot(self, query: UsageQuery) -> UsageSnapshot:
+        """Records, per-day aggregates and count from one snapshot of the table, so a batch committed while
+        they are read cannot make them disagree."""
+        async with self._engine.connect() as connection:
+            if self._sqlite:
+                await connection.exec_driver_sql("BEGIN")  # a WAL read transaction: one snapshot for all three
+            else:
+                await connection.execution_options(isolation_level="REPEATABLE READ")
+                await connection.begin()
+            records = await self._records(connection, query)
+            daily = await self._daily(connection, query)
+            total = int((await connection.execute(self._count_statement(query))).scalar_one())
+            await connection.rollback()
+        return UsageSnapshot(records, daily, total)
+
+    async def _records(self, connection: AsyncConnection, query: UsageQuery) -> list[UsageRecord]:
         statement = (
             select(usage_records)
             .where(*_usage_filters(query))
             .order_by(usage_records.c.created_at.desc(), usage_records.c.id.desc())
             .limit(query.limit)
         )
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(statement)).mappings().all()
+        rows = (await connection.execute(statement)).mappings().all()
         return [UsageRecord(**row) for row in rows]
 
     async def usage_per_day(self, query: UsageQuery) -> list[DailyUsage]:
+        async with self._engine.connect() as connection:
+            return await self._daily(connection, query)
+
+    async def _daily(self, connection: AsyncConnection, query: UsageQuery) -> list[DailyUsage]:
         day = self._utc_day(usage_records.c.created_at).label("day")
         columns = usage_records.c
         statement = (
@@ -138,8 +160,7 @@ class SQLStore:
             .group_by(day, columns.key_id, columns.model)
             .order_by(day, columns.key_id.nulls_first(), columns.model)
         )
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(statement)).mappings().all()
+        rows = (await connection.execute(statement)).mappings().all()
         return [
             DailyUsage(
                 day=row["day"],
@@ -157,9 +178,12 @@ class SQLStore:
         ]
 
     async def count_usage(self, query: UsageQuery) -> int:
-        statement = select(func.count()).select_from(usage_records).where(*_usage_filters(query))
         async with self._engine.connect() as connection:
-            return int((await connection.execute(statement)).scalar_one())
+            return int((await connection.execute(self._count_statement(query))).scalar_one())
+
+    @staticmethod
+    def _count_statement(query: UsageQuery) -> Select[int]:
+        return select(func.count()).select_from(usage_records).where(*_usage_filters(query))
 
     async def spend_since(self, key_id: str, since: datetime) -> float:
         statement = select(func.coalesce(func.sum(usage_records.c.cost_usd), 0.0)).where(
