@@ -234,6 +234,14 @@ class Config(_Strict):
     discover_urls: list[Annotated[str, Field(pattern=r"^https?://[^/]+")]] = Field(default_factory=list)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)
 
+    @field_validator("storage")
+    @classmethod
+    def _usable_storage(cls, value: str) -> str:
+        from dragoman.store.database import async_url  # the store's own reading of the setting
+
+        async_url(value)  # a StorageUrlError (a ValueError) names what is wrong
+        return value
+
     @field_validator("redis", mode="before")
     @classmethod
     def _redis_shorthand(cls, value: Any) -> Any:
