@@ -17,8 +17,9 @@ from dragoman.canonical.errors import (
     upstream_error,
 )
 from dragoman.config import Config, DeploymentConfig, parse_config
+from dragoman.routing.attempt import Attempt
 from dragoman.routing.health import HealthState, MemoryHealth
-from dragoman.routing.router import Attempt, Plan, Router
+from dragoman.routing.router import Plan, Router
 from tests.routing.conftest import FakeClock
 
 BOOM = UpstreamUnavailable("upstream error (500): boom")

@@ -23,7 +23,7 @@ from dragoman.canonical.errors import GatewayError
 from dragoman.canonical.response import Usage
 from dragoman.config import DeploymentConfig
 from dragoman.routing.affinity import AffinityStore
-from dragoman.routing.router import Attempt
+from dragoman.routing.attempt import Attempt
 from dragoman.store.usage_writer import UsageWriter
 
 log = logging.getLogger("dragoman.accounting")
