@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request as HTTPRequest
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from dragoman.access.control import ANONYMOUS, LimitExceeded
 from dragoman.access.ratelimit_headers import rate_limit_headers
@@ -38,11 +38,10 @@ from dragoman.server.body import parse_json_object, read_body
 from dragoman.server.disconnect import ClientDisconnected, until_disconnected
 from dragoman.server.passthrough import PassthroughStream
 from dragoman.server.rendering import JSON, error_response, json_response
-from dragoman.server.streaming import SSE_HEADERS, EventPump, TranslatedStream, canonical_events
+from dragoman.server.streaming import EVENT_STREAM, AccountedStream, EventPump, TranslatedStream, canonical_events
 
 log = logging.getLogger("dragoman.handler")
 
-EVENT_STREAM = "text/event-stream"
 # A token estimate for reserving tokens-per-minute before the call, corrected by the real usage after it:
 # about four bytes of request JSON per token, without parsing anything more.
 BYTES_PER_TOKEN_ESTIMATE = 4
@@ -219,7 +218,7 @@ class Gateway:
             answer.close()
             raise
         body = stream.body(client.stream_encoder(request))
-        return StreamingResponse(body, media_type=EVENT_STREAM, headers=SSE_HEADERS)
+        return AccountedStream(body, ledger)
 
     async def _forward(
         self,
@@ -274,7 +273,7 @@ class Gateway:
         except BaseException:
             answer.close()
             raise
-        return StreamingResponse(relay.body(), media_type=EVENT_STREAM, headers=SSE_HEADERS)
+        return AccountedStream(relay.body(), ledger)
 
 
 def anthropic_forwarded_headers(http_request: HTTPRequest, deployment: DeploymentConfig) -> dict[str, str]:

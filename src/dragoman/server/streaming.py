@@ -13,13 +13,16 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Final, Generic, TypeVar
 
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
 from dragoman.canonical.errors import GatewayError, InternalError, UpstreamProtocolError
 from dragoman.canonical.events import BlockStart, StreamError, StreamEvent, StreamFinish, StreamStart
 from dragoman.canonical.response import Usage
 from dragoman.dialects.base import StreamDecoder, StreamEncoder
 from dragoman.providers.http import UpstreamResponse
 from dragoman.routing.affinity import StreamKeys
-from dragoman.server.accounting import StreamObserver
+from dragoman.server.accounting import CLIENT_CLOSED_REQUEST, RequestLedger, StreamObserver
 from dragoman.sse import SSEDecoder
 
 log = logging.getLogger("dragoman.stream")
@@ -32,6 +35,30 @@ class TimedOut:
 
 TIMED_OUT: Final = TimedOut()
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+EVENT_STREAM = "text/event-stream"
+
+
+class AccountedStream(StreamingResponse):
+    """An event stream whose request is accounted for however the response ends.
+
+    The body's own ``finally`` records what the stream used, but it runs only if the body was started and is
+    closed; a client that leaves mid-stream (or before the body starts) leaves it to the garbage collector.
+    Closing the body here makes the record happen at once, and a body that never started is recorded as the
+    client's departure."""
+
+    def __init__(self, body: AsyncIterator[bytes], ledger: RequestLedger) -> None:
+        super().__init__(body, media_type=EVENT_STREAM, headers=SSE_HEADERS)
+        self._body = body
+        self._ledger = ledger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            close = getattr(self._body, "aclose", None)
+            if close is not None:
+                await close()
+            self._ledger.close(CLIENT_CLOSED_REQUEST, None, None, error_code="client_disconnected")
 
 
 async def canonical_events(
