@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import signal
@@ -16,6 +15,7 @@ from dragoman import __version__
 from dragoman.cli_admin import keys, usage
 from dragoman.config import Config, ConfigError, load_config
 from dragoman.defaults import default_config
+from dragoman.loopback import is_loopback
 from dragoman.providers.local import embedded_model_problem
 from dragoman.server.app import build_app
 from dragoman.store.database import describe_storage
@@ -73,15 +73,6 @@ def main() -> None:
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     sys.exit(0)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @main.command()

@@ -15,6 +15,7 @@ import pytest
 
 from dragoman.providers.local import embedded_model_problem
 from dragoman.providers.local.locate import bundled_model_path
+from tests.conftest import _started
 from tests.gateway import CLIENT_KEY, Gateway, clean_env
 
 THREADS = 2
@@ -71,16 +72,7 @@ def local_gateway(model_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
         "default_model": DEFAULT,
         "routing": {"retries": 0},  # a busy model's 429 goes straight back to the client (test_busy_and_gone)
     }
-    gateway = Gateway(tmp_path_factory.mktemp("local"), config, name="local-gateway", env=clean_env())
-    gateway.start()
-    try:
-        yield gateway
-    finally:
-        gateway.stop()
-    output = gateway.output()
-    if "Traceback (most recent call last)" in output:
-        start = output.index("Traceback (most recent call last)")
-        pytest.fail(f"the gateway logged an unhandled exception:\n{output[max(0, start - 500):start + 4000]}")
+    yield from _started(Gateway(tmp_path_factory.mktemp("local"), config, name="local-gateway", env=clean_env()))
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ Errors are OpenAI-shaped (``{"error": {"message", "type", "param", "code"}}``), 
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -34,6 +33,7 @@ from dragoman.access.usage import UsageQuery
 from dragoman.access.usage_report import usage_report
 from dragoman.canonical.errors import AuthenticationFailed, GatewayError, InvalidRequest, NotFound, PermissionDenied
 from dragoman.dialects.registry import CODECS
+from dragoman.loopback import is_loopback
 from dragoman.server.body import parse_json_object, read_body
 from dragoman.server.rendering import error_response, json_response
 
@@ -173,24 +173,12 @@ async def _usage_scope(request: HTTPRequest, runtime: AccessRuntime) -> str | No
 
 
 def _require_loopback(request: HTTPRequest) -> None:
-    if not _is_loopback(request.client.host if request.client else None):
+    if not is_loopback(request.client.host if request.client else None):
         raise PermissionDenied(
             "The admin API answers only loopback clients while dragoman runs without a master key; "
             "set auth.master_key (or DRAGOMAN_MASTER_KEY) to use it from elsewhere",
             code="admin_loopback_only",
         )
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 async def _json_body(request: HTTPRequest) -> dict[str, Any]:
