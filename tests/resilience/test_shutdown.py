@@ -49,7 +49,8 @@ def refuses_connections(url: str, within: float) -> bool:
     while time.monotonic() < deadline:
         try:
             httpx2.get(f"{url}/healthz", timeout=0.5)
-        except httpx2.ConnectError:
+        except (httpx2.ConnectError, httpx2.ReadError, httpx2.RemoteProtocolError):
+            # Refused outright, or accepted into the backlog just as the listener closed and then reset.
             return True
         time.sleep(0.02)
     return False
